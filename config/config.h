@@ -1,0 +1,84 @@
+// Plain structs for a loaded configuration. Only std types here: other modules include
+// this header without yaml-cpp (the YAML side lives in loader.cc / validate.cc).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vcproxy::config {
+
+enum class Protocol { kMemcache, kRedis };
+
+// "memcache" / "redis", the spelling used in the config file.
+constexpr std::string_view protocolName(Protocol protocol) {
+  return protocol == Protocol::kRedis ? "redis" : "memcache";
+}
+
+// A socket address: "host:port", "[v6]:port" or "unix:/path".
+struct Endpoint {
+  bool is_unix = false;
+  std::string host;  // without brackets for v6
+  uint16_t port = 0;
+  std::string path;  // unix socket path
+  std::string text;  // as written in the file, for messages
+};
+
+struct Listener {
+  std::string name;
+  Protocol protocol = Protocol::kMemcache;
+  Endpoint listen;
+  std::vector<Endpoint> backends;  // at least one
+  uint32_t timeout_ms = 1000;      // backend reply timeout
+  uint32_t connect_timeout_ms = 1000;
+  uint32_t max_value_bytes = 1048576;  // largest value accepted from clients (memcached's item max)
+  uint32_t backend_connections = 1;    // upstream connections per backend per worker
+};
+
+struct Admin {
+  Endpoint listen{
+      .is_unix = false, .host = "127.0.0.1", .port = 9100, .path = {}, .text = "127.0.0.1:9100"};
+  std::string token_file;  // empty = no token
+};
+
+struct VersionStore {
+  std::string url;  // redis://host:port[/db] or memcache://host:port, as written
+  uint32_t refresh_interval_ms = 1000;
+  // Parsed from `url`, so the store client does not parse it again.
+  Protocol protocol = Protocol::kRedis;
+  Endpoint endpoint;
+  uint32_t db = 0;  // redis database number; always 0 for memcache
+};
+
+struct Cache {
+  std::string name;
+  std::vector<std::string> patterns;
+};
+
+struct Config {
+  std::string namespace_name;  // YAML key `namespace`; may be empty
+  unsigned workers = 0;        // 0 = auto (number of cores)
+  std::vector<Listener> listeners;
+  Admin admin;
+  std::optional<VersionStore> version_store;  // nullopt: the first listener's backend
+  std::vector<Cache> caches;                  // file order = priority order
+};
+
+struct Error {
+  std::string file;
+  int line = 0;         // 1-based; 0 when unknown
+  int column = 0;       // 1-based; 0 when unknown
+  std::string message;  // says what was expected
+
+  // "file:line:column: message"; the unknown parts are left out ("file: message").
+  std::string toString() const;
+};
+
+struct LoadResult {
+  std::optional<Config> config;  // set iff errors is empty
+  std::vector<Error> errors;     // sorted by position
+};
+
+}  // namespace vcproxy::config

@@ -1,0 +1,101 @@
+#include "config/loader.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <system_error>
+
+#include "config/node_reader.h"
+#include "config/validate.h"
+
+namespace vcproxy::config {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kMaxFileBytes = 16 * 1024 * 1024;
+
+struct FileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+
+// Reads the whole file; on failure returns nullopt and sets `why` from errno.
+std::optional<std::string> readWholeFile(const std::string& path, std::string& why) {
+  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  if (!file) {
+    why = std::error_code(errno, std::generic_category()).message();
+    return std::nullopt;
+  }
+  std::string text;
+  char chunk[kReadChunk];
+  size_t got = 0;
+  while ((got = std::fread(chunk, 1, sizeof chunk, file.get())) > 0) {
+    text.append(chunk, got);
+    if (text.size() > kMaxFileBytes) {  // e.g. --config /dev/zero: fail instead of eating memory
+      why = "larger than 16 MiB";
+      return std::nullopt;
+    }
+  }
+  if (std::ferror(file.get())) {  // e.g. EISDIR: fopen accepts a directory, fread does not
+    why = std::error_code(errno, std::generic_category()).message();
+    return std::nullopt;
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string Error::toString() const {
+  std::string out = file;
+  if (line > 0) {
+    out += ":" + std::to_string(line);
+    if (column > 0) out += ":" + std::to_string(column);
+  }
+  out += ": ";
+  out += message;
+  return out;
+}
+
+LoadResult loadString(std::string_view yaml_text, const std::string& file_label) {
+  Diagnostics diag(file_label);
+  Config config;
+  // yaml-cpp reports through exceptions; none may leave this module.
+  try {
+    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml_text));
+    if (docs.empty() || docs[0].IsNull()) {
+      diag.add(YAML::Mark::null_mark(),
+               "the file holds no settings; expected a map with at least \"listeners\"");
+    } else {
+      if (docs.size() > 1) {
+        diag.add(docs[1].Mark(), "expected a single YAML document, found another after \"---\"");
+      }
+      config = buildConfig(docs[0], diag);
+    }
+  } catch (const YAML::Exception& e) {
+    diag.add(e.mark, "invalid YAML: " + e.msg);
+  } catch (const std::exception& e) {
+    diag.add(YAML::Mark::null_mark(), std::string("cannot load the config: ") + e.what());
+  }
+  LoadResult result;
+  result.errors = diag.take();
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+LoadResult loadFile(const std::string& path) {
+  std::string why;
+  std::optional<std::string> text;
+  try {
+    text = readWholeFile(path, why);
+  } catch (const std::exception& e) {  // bad_alloc on a huge file
+    why = e.what();
+  }
+  if (!text) {
+    LoadResult result;
+    result.errors.push_back(Error{path, 0, 0, "cannot read the config file: " + why});
+    return result;
+  }
+  return loadString(*text, path);
+}
+
+}  // namespace vcproxy::config

@@ -1,0 +1,87 @@
+#include "proxy/app/proxy_server.h"
+
+#include <unistd.h>
+
+#include <thread>
+
+#include "proxy/log/log.h"
+#include "proxy/net/address.h"
+
+namespace vcproxy::app {
+namespace {
+
+net::Address toAddress(const config::Endpoint& endpoint) {
+  return {endpoint.is_unix, endpoint.host, endpoint.port, endpoint.path, endpoint.text};
+}
+
+net::ListenerSpec toSpec(const config::Listener& listener) {
+  net::ListenerSpec spec;
+  spec.name = listener.name;
+  spec.protocol = listener.protocol == config::Protocol::kRedis ? net::Protocol::kRedis : net::Protocol::kMemcache;
+  spec.listen = toAddress(listener.listen);
+  for (const auto& backend : listener.backends) spec.backends.push_back(toAddress(backend));
+  spec.timeout_ms = listener.timeout_ms;
+  spec.connect_timeout_ms = listener.connect_timeout_ms;
+  spec.max_value_bytes = listener.max_value_bytes;
+  spec.backend_connections = listener.backend_connections;
+  return spec;
+}
+
+unsigned workerCount(const config::Config& config) {
+  if (config.workers > 0) return config.workers;
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores > 0 ? cores : 1;
+}
+
+}  // namespace
+
+std::shared_ptr<const route::Rewriter> makeRewriter(const config::Config& config) {
+  std::vector<std::vector<std::string>> patterns;
+  std::vector<std::string> names;
+  for (const auto& cache : config.caches) {
+    patterns.push_back(cache.patterns);
+    names.push_back(cache.name);
+  }
+  return std::make_shared<const route::Rewriter>(std::make_shared<const route::Matcher>(patterns),
+                                                 route::makeInitialTable(config.namespace_name, names));
+}
+
+ProxyServer::ProxyServer(const config::Config& config, std::shared_ptr<const route::Rewriter> rewriter)
+    : config_(config), rewriter_(std::move(rewriter)) {}
+
+ProxyServer::~ProxyServer() { stop(); }
+
+bool ProxyServer::start(std::string& error) {
+  const unsigned count = workerCount(config_);
+  for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<net::Worker>(i, rewriter_));
+  for (const auto& listener : config_.listeners) {
+    if (listener.protocol == config::Protocol::kRedis) {
+      error = "listener " + listener.name + ": the redis protocol is not available in this build yet";
+      return false;
+    }
+    const net::ListenerSpec spec = toSpec(listener);
+    // TCP: one SO_REUSEPORT socket per worker. Unix: one socket, shared by every worker.
+    const int shared_fd = spec.listen.is_unix ? net::openListenSocket(spec.listen, error) : -1;
+    if (spec.listen.is_unix && shared_fd < 0) return false;
+    for (auto& worker : workers_) {
+      const int fd = spec.listen.is_unix ? dup(shared_fd) : net::openListenSocket(spec.listen, error);
+      if (fd < 0 || !worker->addListener(spec, fd, error)) {
+        if (shared_fd >= 0) close(shared_fd);
+        return false;
+      }
+    }
+    if (shared_fd >= 0) close(shared_fd);
+    log::info("listener " + spec.name + " (memcache) on " + spec.listen.text + " -> " + spec.backends[0].text);
+  }
+  for (auto& worker : workers_) worker->start();
+  log::info("started " + std::to_string(count) + " worker(s)");
+  return true;
+}
+
+void ProxyServer::stop() {
+  for (auto& worker : workers_) worker->requestStop();
+  for (auto& worker : workers_) worker->join();
+  workers_.clear();
+}
+
+}  // namespace vcproxy::app

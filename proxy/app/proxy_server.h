@@ -1,0 +1,32 @@
+// Runs the data path described by a config: workers, their listeners and upstreams.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "proxy/net/worker.h"
+#include "proxy/route/rewriter.h"
+
+namespace vcproxy::app {
+
+class ProxyServer {
+ public:
+  ProxyServer(const config::Config& config, std::shared_ptr<const route::Rewriter> rewriter);
+  ~ProxyServer();
+
+  // Binds every listener on every worker and starts the threads; false with `error` if not.
+  bool start(std::string& error);
+  void stop();
+
+ private:
+  const config::Config& config_;
+  std::shared_ptr<const route::Rewriter> rewriter_;
+  std::vector<std::unique_ptr<net::Worker>> workers_;
+};
+
+// The rewriter for a config: its caches' patterns and a first version for each cache.
+std::shared_ptr<const route::Rewriter> makeRewriter(const config::Config& config);
+
+}  // namespace vcproxy::app

@@ -1,0 +1,28 @@
+#include "proxy/codec/mc_encode.h"
+
+namespace vcproxy::codec {
+
+void encodeMcRequest(const McRequest& request, std::span<const std::string_view> keys, std::string& out) {
+  const size_t n = request.tokens.size();
+  const bool meta = isMeta(request.verb);
+  const bool drop_last_noreply = !meta && request.noreply;
+  for (size_t i = 0; i < n; ++i) {
+    std::string_view token = request.tokens[i];
+    if (i >= request.first_key && i < request.first_key + request.key_count) {
+      token = keys[i - request.first_key];
+    } else if (meta && i >= 2 && token == "q") {
+      continue;
+    } else if (drop_last_noreply && i == n - 1 && token == "noreply") {
+      continue;
+    }
+    if (i > 0) out.push_back(' ');
+    out.append(token);
+  }
+  out.append("\r\n");
+  if (hasDataBlock(request.verb)) {
+    out.append(request.value);
+    out.append("\r\n");
+  }
+}
+
+}  // namespace vcproxy::codec

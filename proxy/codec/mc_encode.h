@@ -1,0 +1,17 @@
+// Encoding of a decoded memcached request for the upstream connection.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "proxy/codec/mc_request.h"
+
+namespace vcproxy::codec {
+
+// Appends `request` to `out` with its keys replaced by `keys` (one per key, in order; base64
+// already applied for meta `b`). `noreply` and meta `q` are dropped: on a shared upstream
+// connection every request must get exactly one reply, and the proxy applies them itself.
+void encodeMcRequest(const McRequest& request, std::span<const std::string_view> keys, std::string& out);
+
+}  // namespace vcproxy::codec

@@ -1,0 +1,35 @@
+// Replies from a memcached backend: framing, restoring the client's keys, quiet mode.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "proxy/codec/mc_verb.h"
+
+namespace vcproxy::codec {
+
+enum class McReplyStatus : uint8_t { kComplete, kNeedMore, kInvalid };
+
+struct McReplyFrame {
+  McReplyStatus status = McReplyStatus::kNeedMore;
+  size_t size = 0;  // kComplete: bytes of the whole reply
+};
+
+// Frames the reply to a request of `verb` at the start of `input`. kInvalid means the backend
+// said something that is not a memcached reply: the connection cannot be trusted any more.
+McReplyFrame frameMcReply(McVerb verb, std::string_view input);
+
+// Maps a key from the backend back to the client's key (always a suffix of it).
+using KeyRestoreFn = std::string_view (*)(std::string_view stored_key);
+
+// Appends `reply` to `out` with every key it carries restored: VALUE lines, the meta `k` flag,
+// the key of `ME`. `base64_keys`: the request used meta `b`, so returned keys may be base64.
+void restoreMcReply(McVerb verb, bool base64_keys, std::string_view reply, KeyRestoreFn restore,
+                    std::string& out);
+
+// True for the nominal replies a client in quiet mode (meta `q`) must not see:
+// EN for mg, HD for ms and md, HD or VA for ma. Errors and misses of writes are always shown.
+bool isHiddenByQuietMode(McVerb verb, std::string_view reply);
+
+}  // namespace vcproxy::codec

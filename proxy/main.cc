@@ -1,0 +1,106 @@
+// vcproxy: the composition root. Parses the command line, loads the config, runs the proxy.
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include "config/loader.h"
+#include "proxy/app/proxy_server.h"
+#include "proxy/log/log.h"
+
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage:\n"
+    "  vcproxy --config FILE [--log-level debug|info|warn|error]   run the proxy\n"
+    "  vcproxy check-config FILE                                  validate a config, print every error\n"
+    "  vcproxy --version\n";
+
+int checkConfig(const std::string& path) {
+  const auto result = vcproxy::config::loadFile(path);
+  for (const auto& error : result.errors) std::cerr << error.toString() << "\n";
+  if (!result.errors.empty()) {
+    std::cerr << path << ": " << result.errors.size() << " error(s)\n";
+    return 1;
+  }
+  std::cout << path << ": ok (" << result.config->listeners.size() << " listener(s), "
+            << result.config->caches.size() << " cache(s))\n";
+  return 0;
+}
+
+// Blocks the signals the process handles, so that worker threads never receive them; the
+// main thread then waits for them synchronously.
+sigset_t blockSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, sig);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+int run(const std::string& path) {
+  const auto result = vcproxy::config::loadFile(path);
+  if (!result.errors.empty()) {
+    for (const auto& error : result.errors) vcproxy::log::error(error.toString());
+    return 1;
+  }
+  const sigset_t signals = blockSignals();
+  vcproxy::app::ProxyServer server(*result.config, vcproxy::app::makeRewriter(*result.config));
+  std::string error;
+  if (!server.start(error)) {
+    vcproxy::log::error(error);
+    return 1;
+  }
+  while (true) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == SIGHUP) {
+      vcproxy::log::warn("SIGHUP: config reload is not implemented yet; the running config stays");
+      continue;
+    }
+    vcproxy::log::info(std::string("received ") + strsignal(sig) + ", shutting down");
+    break;
+  }
+  server.stop();
+  vcproxy::log::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--version") {
+      std::cout << "vcproxy " << VCPROXY_VERSION << "\n";
+      return 0;
+    } else if (arg == "check-config" && has_value) {
+      return checkConfig(argv[i + 1]);
+    } else if ((arg == "--config" || arg == "-c") && has_value) {
+      config_path = argv[++i];
+    } else if (arg == "--log-level" && has_value) {
+      vcproxy::log::Level level;
+      if (!vcproxy::log::parseLevel(argv[++i], level)) {
+        std::cerr << "unknown log level: " << argv[i] << "\n" << kUsage;
+        return 2;
+      }
+      vcproxy::log::setLevel(level);
+    } else if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else {
+      std::cerr << "unexpected argument: " << arg << "\n" << kUsage;
+      return 2;
+    }
+  }
+  if (config_path.empty()) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  return run(config_path);
+}

@@ -1,0 +1,207 @@
+#include "proxy/net/mc_client.h"
+
+#include "proxy/codec/base64.h"
+#include "proxy/codec/mc_encode.h"
+#include "proxy/net/mc_listener.h"
+#include "proxy/net/worker.h"
+#include "proxy/route/key_format.h"
+
+namespace vcproxy::net {
+namespace {
+// Backpressure: a client whose replies pile up stops being read until they drain.
+constexpr size_t kMaxQueuedReplies = 4096;
+constexpr size_t kHighWaterBytes = 4 * 1024 * 1024;
+constexpr size_t kLowWaterBytes = 1024 * 1024;
+}  // namespace
+
+McClientConn::McClientConn(McListener& listener, bool is_unix)
+    : listener_(listener),
+      worker_(listener.worker()),
+      io_(listener.worker().loop(), is_unix,
+          {[this] { processInput(); }, [this](int status) { onEof(status); }, [this] { delete this; },
+           [this] { resumeIfDrained(); }}) {
+  worker_.addClient(this);
+}
+
+McClientConn::~McClientConn() { worker_.removeClient(this); }
+
+void McClientConn::start() {
+  if (io_.startReading() != 0) close();
+}
+
+void McClientConn::processInput() {
+  IoBuffer& in = io_.input();
+  while (!closed_ && !in.empty()) {
+    if (skip_ > 0) {
+      const size_t n = std::min(skip_, in.size());
+      in.consume(n);
+      skip_ -= n;
+      continue;
+    }
+    if (overloaded()) {
+      paused_ = true;
+      io_.stopReading();
+      break;
+    }
+    const auto result = listener_.decoder().decode(in.readable(), request_);
+    if (result.status == codec::McDecodeStatus::kNeedMore) {
+      if (result.needed > 0) in.ensureCapacity(result.needed);
+      break;
+    }
+    if (result.status == codec::McDecodeStatus::kAnswer) {
+      answer(result.reply, result.close);
+      skip_ = result.skip;
+      in.consume(result.consumed);
+      if (result.close) break;
+      continue;
+    }
+    handleRequest(request_);
+    in.consume(result.consumed);
+  }
+  if (in.empty()) in.release();
+}
+
+void McClientConn::handleRequest(const codec::McRequest& request) {
+  bool rewritten = false;
+  if (!rewriteKeys(request, rewritten)) {
+    answer(request.noreply && !codec::isMeta(request.verb) ? std::string_view{} : error_);
+    return;
+  }
+  McUpstream* upstream = listener_.pickUpstream();
+  if (!upstream->available()) {
+    error_ = "SERVER_ERROR " + upstream->lastError() + "\r\n";
+    answer(request.noreply && !codec::isMeta(request.verb) ? std::string_view{} : error_);
+    return;
+  }
+  codec::encodeMcRequest(request, wire_keys_, upstream->output());
+  auto pending = std::make_shared<McPending>();
+  pending->verb = request.verb;
+  pending->noreply = request.noreply;
+  pending->base64_keys = request.base64_keys;
+  pending->keys_rewritten = rewritten;
+  pending->client = this;
+  replies_.push_back(pending);
+  upstream->push(std::move(pending));
+}
+
+// Fills wire_keys_ with the versioned form of every key; false (and error_ set) if one is refused.
+bool McClientConn::rewriteKeys(const codec::McRequest& request, bool& rewritten) {
+  const auto& rewriter = worker_.rewriter();
+  key_storage_.resize(request.key_count);
+  wire_keys_.resize(request.key_count);
+  std::string decoded;
+  for (uint32_t i = 0; i < request.key_count; ++i) {
+    std::string_view key = request.key(i);
+    if (request.base64_keys) {
+      decoded.clear();
+      codec::base64Decode(key, decoded);  // validated by the decoder
+      key = decoded;
+    }
+    std::string& out = key_storage_[i];
+    const auto status = rewriter.rewrite(key, codec::kMaxKeyLength, out);
+    if (status == route::RewriteStatus::kReserved) {
+      error_ = "CLIENT_ERROR key starts with the reserved prefix " + std::string(route::kReservedMarker) + "\r\n";
+      return false;
+    }
+    if (status == route::RewriteStatus::kTooLong) {
+      error_ = "CLIENT_ERROR key too long: over " + std::to_string(codec::kMaxKeyLength) +
+               " bytes once versioned\r\n";
+      return false;
+    }
+    if (status == route::RewriteStatus::kRewritten) {
+      rewritten = true;
+      if (request.base64_keys) {
+        decoded.swap(out);
+        out.clear();
+        codec::base64Encode(decoded, out);
+      }
+      wire_keys_[i] = out;
+    } else {
+      wire_keys_[i] = request.key(i);
+    }
+  }
+  return true;
+}
+
+void McClientConn::answer(std::string_view reply, bool close_after) {
+  auto pending = std::make_shared<McPending>();
+  pending->reply.assign(reply);
+  pending->ready = true;
+  pending->close_after = close_after;
+  replies_.push_back(std::move(pending));
+  markDirty();
+}
+
+void McClientConn::onReplyReady(McPending& pending) {
+  pending.ready = true;
+  markDirty();
+}
+
+void McClientConn::markDirty() {
+  if (dirty_ || closed_) return;
+  dirty_ = true;
+  worker_.markDirty(this);
+}
+
+void McClientConn::flushReplies() {
+  dirty_ = false;
+  if (closed_) return;
+  std::string& out = io_.output();
+  while (!replies_.empty() && replies_.front()->ready) {
+    McPending& front = *replies_.front();
+    out.append(front.reply);
+    const bool close_after = front.close_after;
+    replies_.pop_front();
+    if (close_after || (draining_ && replies_.empty())) {
+      finish();
+      return;
+    }
+  }
+  if (draining_ && replies_.empty()) {
+    finish();
+    return;
+  }
+  io_.flush();
+  resumeIfDrained();
+}
+
+bool McClientConn::overloaded() const {
+  return replies_.size() >= kMaxQueuedReplies || io_.pendingOutput() >= kHighWaterBytes;
+}
+
+void McClientConn::resumeIfDrained() {
+  if (!paused_ || closed_ || draining_) return;
+  if (replies_.size() >= kMaxQueuedReplies / 2 || io_.pendingOutput() > kLowWaterBytes) return;
+  paused_ = false;
+  io_.startReading();
+  processInput();  // requests already buffered when reading stopped
+}
+
+void McClientConn::onEof(int status) {
+  if (status == UV_EOF && !replies_.empty()) {
+    draining_ = true;  // a half-closed client still gets the replies it asked for
+    io_.stopReading();
+    return;
+  }
+  close();
+}
+
+void McClientConn::detachReplies() {
+  for (auto& pending : replies_) pending->client = nullptr;
+  replies_.clear();
+}
+
+void McClientConn::finish() {
+  closed_ = true;
+  detachReplies();
+  io_.closeAfterFlush();
+}
+
+void McClientConn::close() {
+  if (io_.closing()) return;
+  closed_ = true;
+  detachReplies();
+  io_.close();
+}
+
+}  // namespace vcproxy::net

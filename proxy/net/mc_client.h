@@ -1,0 +1,64 @@
+// One application connection speaking the memcached text/meta protocol.
+//
+// Requests are decoded in place from the connection's buffer, their keys rewritten, and sent
+// to an upstream connection; each gets a slot in `replies_`, and slots leave strictly in
+// request order, whichever upstream answers first.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "proxy/codec/mc_request.h"
+#include "proxy/net/mc_pending.h"
+#include "proxy/net/stream_io.h"
+
+namespace vcproxy::net {
+
+class McListener;
+class Worker;
+
+class McClientConn {
+ public:
+  McClientConn(McListener& listener, bool is_unix);
+  ~McClientConn();
+  McClientConn(const McClientConn&) = delete;
+  McClientConn& operator=(const McClientConn&) = delete;
+
+  StreamIo& io() { return io_; }
+  void start();
+  void onReplyReady(McPending& pending);
+  // Moves the replies that are ready, in order, to the socket (once per loop iteration).
+  void flushReplies();
+  void close();
+
+ private:
+  void processInput();
+  void onEof(int status);
+  void handleRequest(const codec::McRequest& request);
+  bool rewriteKeys(const codec::McRequest& request, bool& rewritten);
+  void answer(std::string_view reply, bool close_after = false);
+  void markDirty();
+  void detachReplies();
+  void finish();  // send what is queued, then close
+  bool overloaded() const;
+  void resumeIfDrained();
+
+  McListener& listener_;
+  Worker& worker_;
+  StreamIo io_;
+  std::deque<McPendingPtr> replies_;
+  codec::McRequest request_;
+  size_t skip_ = 0;  // bytes of a refused data block still to discard
+  bool dirty_ = false;
+  bool paused_ = false;    // reading stopped: too many replies waiting for this client
+  bool draining_ = false;  // the client half-closed: send what is pending, then close
+  bool closed_ = false;
+  std::vector<std::string> key_storage_;     // scratch: rewritten keys of the current request
+  std::vector<std::string_view> wire_keys_;  // the keys as they go upstream
+  std::string error_;                        // scratch: a refusal built for this request
+
+  friend class Worker;
+};
+
+}  // namespace vcproxy::net

@@ -1,0 +1,51 @@
+// One memcache listener inside one worker: its listening socket, its request decoder and
+// the worker's upstream connections to the listener's backend.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proxy/codec/mc_request.h"
+#include "proxy/net/listener_spec.h"
+#include "proxy/net/mc_upstream.h"
+
+namespace vcproxy::net {
+
+class Worker;
+
+class McListener {
+ public:
+  McListener(Worker& worker, const ListenerSpec& spec);
+  McListener(const McListener&) = delete;
+  McListener& operator=(const McListener&) = delete;
+
+  // Adopts a bound, listening socket and starts accepting on this worker's loop.
+  bool listen(int fd, std::string& error);
+  void shutdown();
+
+  Worker& worker() { return worker_; }
+  const ListenerSpec& spec() const { return spec_; }
+  const codec::McRequestDecoder& decoder() const { return decoder_; }
+  McUpstream* pickUpstream();
+  void flushUpstreams();
+
+ private:
+  static void onConnection(uv_stream_t* server, int status);
+
+  Worker& worker_;
+  ListenerSpec spec_;
+  codec::McRequestDecoder decoder_;
+  union {
+    uv_handle_t handle;
+    uv_stream_t stream;
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } server_{};
+  std::vector<std::unique_ptr<McUpstream>> upstreams_;
+  size_t next_upstream_ = 0;
+};
+
+}  // namespace vcproxy::net

@@ -1,0 +1,101 @@
+#include "proxy/net/stream_io.h"
+
+namespace vcproxy::net {
+namespace {
+constexpr size_t kReadChunk = 16 * 1024;
+}
+
+StreamIo::StreamIo(uv_loop_t* loop, bool is_unix, Callbacks callbacks)
+    : handle_(new Handle), callbacks_(std::move(callbacks)) {
+  handle_->owner = this;
+  if (is_unix) {
+    uv_pipe_init(loop, &handle_->pipe, 0);
+  } else {
+    uv_tcp_init(loop, &handle_->tcp);
+  }
+  handle_->handle.data = handle_;
+  write_req_.data = this;
+}
+
+int StreamIo::startReading() { return uv_read_start(stream(), &StreamIo::onAlloc, &StreamIo::onRead); }
+
+void StreamIo::stopReading() {
+  if (!closing_) uv_read_stop(stream());
+}
+
+void StreamIo::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+  auto* self = static_cast<Handle*>(handle->data)->owner;
+  auto [data, size] = self->input_.writable(kReadChunk);
+  *buf = uv_buf_init(data, static_cast<unsigned>(size));
+}
+
+void StreamIo::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+  auto* self = static_cast<Handle*>(stream->data)->owner;
+  if (nread > 0) {
+    self->input_.commit(static_cast<size_t>(nread));
+    self->callbacks_.on_data();
+  } else if (nread < 0) {
+    self->callbacks_.on_eof(static_cast<int>(nread));
+  }
+}
+
+void StreamIo::flush() {
+  if (closing_ || write_in_flight_) return;
+  if (!output_.empty()) {
+    uv_buf_t buf = uv_buf_init(output_.data(), static_cast<unsigned>(output_.size()));
+    const int written = uv_try_write(stream(), &buf, 1);
+    if (written > 0) output_.erase(0, static_cast<size_t>(written));
+  }
+  if (!output_.empty()) {
+    writing_.swap(output_);
+    uv_buf_t buf = uv_buf_init(writing_.data(), static_cast<unsigned>(writing_.size()));
+    write_in_flight_ = true;
+    const int rc = uv_write(&write_req_, stream(), &buf, 1, &StreamIo::onWrite);
+    if (rc != 0) {
+      write_in_flight_ = false;
+      callbacks_.on_eof(rc);
+    }
+    return;
+  }
+  if (close_after_flush_) {
+    close();
+  } else if (callbacks_.on_drained) {
+    callbacks_.on_drained();
+  }
+}
+
+void StreamIo::onWrite(uv_write_t* req, int status) {
+  auto* self = static_cast<StreamIo*>(req->data);
+  self->write_in_flight_ = false;
+  self->writing_.clear();
+  if (self->closing_) return;
+  if (status != 0) {
+    self->callbacks_.on_eof(status);
+    return;
+  }
+  self->flush();
+}
+
+void StreamIo::closeAfterFlush() {
+  close_after_flush_ = true;
+  stopReading();
+  flush();
+}
+
+void StreamIo::close() {
+  if (closing_) return;
+  closing_ = true;
+  uv_close(&handle_->handle, &StreamIo::onClose);
+}
+
+void StreamIo::onClose(uv_handle_t* handle) {
+  auto* h = static_cast<Handle*>(handle->data);
+  StreamIo* self = h->owner;
+  delete h;
+  // A write still queued when the handle closed has been cancelled by now (its callback ran
+  // with UV_ECANCELED before this one), so the owner may free everything.
+  auto on_closed = std::move(self->callbacks_.on_closed);  // the owner may delete `self` in it
+  on_closed();
+}
+
+}  // namespace vcproxy::net

@@ -1,0 +1,69 @@
+// The libuv side of one connection: its handle, its input buffer and batched writes.
+//
+// Owners call `flush()` once per loop iteration (from the worker's check handle), so all the
+// replies produced in one iteration leave in one write.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <string>
+
+#include "proxy/net/io_buffer.h"
+
+namespace vcproxy::net {
+
+class StreamIo {
+ public:
+  struct Callbacks {
+    std::function<void()> on_data;                  // new bytes in input()
+    std::function<void(int status)> on_eof;          // UV_EOF: peer closed; else a libuv error
+    std::function<void()> on_closed;                // handle closed: the owner may now delete itself
+    std::function<void()> on_drained;               // every queued byte has been written
+  };
+
+  StreamIo(uv_loop_t* loop, bool is_unix, Callbacks callbacks);
+  StreamIo(const StreamIo&) = delete;
+  StreamIo& operator=(const StreamIo&) = delete;
+
+  uv_stream_t* stream() { return &handle_->stream; }
+  IoBuffer& input() { return input_; }
+  std::string& output() { return output_; }
+  size_t pendingOutput() const { return output_.size() + writing_.size(); }
+  void setOnClosed(std::function<void()> on_closed) { callbacks_.on_closed = std::move(on_closed); }
+
+  int startReading();
+  void stopReading();
+  void flush();
+  // Closes once everything in output() has been written.
+  void closeAfterFlush();
+  void close();
+  bool closing() const { return closing_; }
+
+ private:
+  struct Handle {
+    union {
+      uv_handle_t handle;
+      uv_stream_t stream;
+      uv_tcp_t tcp;
+      uv_pipe_t pipe;
+    };
+    StreamIo* owner;
+  };
+  static void onAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
+  static void onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void onWrite(uv_write_t* req, int status);
+  static void onClose(uv_handle_t* handle);
+
+  Handle* handle_;
+  Callbacks callbacks_;
+  IoBuffer input_;
+  std::string output_;   // replies waiting for the next write
+  std::string writing_;  // bytes handed to libuv, untouched until the write completes
+  uv_write_t write_req_{};
+  bool write_in_flight_ = false;
+  bool close_after_flush_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace vcproxy::net

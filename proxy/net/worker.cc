@@ -1,0 +1,91 @@
+#include "proxy/net/worker.h"
+
+#include <algorithm>
+
+#include "proxy/net/mc_client.h"
+#include "proxy/net/mc_listener.h"
+
+namespace vcproxy::net {
+
+Worker::Worker(unsigned id, std::shared_ptr<const route::Rewriter> rewriter) : id_(id), rewriter_(std::move(rewriter)) {
+  uv_loop_init(&loop_);
+  uv_async_init(&loop_, &wakeup_, &Worker::onWakeup);
+  wakeup_.data = this;
+  uv_check_init(&loop_, &flush_check_);
+  flush_check_.data = this;
+  uv_check_start(&flush_check_, &Worker::onCheck);
+}
+
+Worker::~Worker() {
+  if (!thread_.joinable()) {
+    shutdown();  // never started (startup failed): close the handles on this thread
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  }
+  join();
+  uv_loop_close(&loop_);
+}
+
+bool Worker::addListener(const ListenerSpec& spec, int fd, std::string& error) {
+  auto listener = std::make_unique<McListener>(*this, spec);
+  if (!listener->listen(fd, error)) return false;
+  listeners_.push_back(std::move(listener));
+  return true;
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+}
+
+void Worker::requestStop() {
+  stop_requested_ = true;
+  uv_async_send(&wakeup_);
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::publish(std::shared_ptr<const route::Rewriter> rewriter) {
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    mailbox_ = std::move(rewriter);
+  }
+  uv_async_send(&wakeup_);
+}
+
+void Worker::onWakeup(uv_async_t* handle) {
+  auto* self = static_cast<Worker*>(handle->data);
+  std::shared_ptr<const route::Rewriter> next;
+  {
+    std::lock_guard lock(self->mailbox_mutex_);
+    next.swap(self->mailbox_);
+  }
+  if (next) self->rewriter_ = std::move(next);
+  if (self->stop_requested_) self->shutdown();
+}
+
+void Worker::onCheck(uv_check_t* handle) {
+  auto* self = static_cast<Worker*>(handle->data);
+  for (auto& listener : self->listeners_) listener->flushUpstreams();
+  // Swap first: flushing may mark clients dirty again for the next iteration.
+  self->flushing_.swap(self->dirty_clients_);
+  for (McClientConn* client : self->flushing_) client->flushReplies();
+  self->flushing_.clear();
+}
+
+void Worker::removeClient(McClientConn* client) {
+  clients_.erase(client);
+  std::erase(dirty_clients_, client);
+}
+
+void Worker::shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  for (auto& listener : listeners_) listener->shutdown();
+  std::vector<McClientConn*> clients(clients_.begin(), clients_.end());
+  for (McClientConn* client : clients) client->close();
+  uv_close(reinterpret_cast<uv_handle_t*>(&wakeup_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
+}
+
+}  // namespace vcproxy::net

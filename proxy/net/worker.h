@@ -1,0 +1,71 @@
+// A worker thread: one libuv loop with its own listening sockets, client connections and
+// upstream connections. Nothing on the data path is shared with other workers.
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "proxy/net/listener_spec.h"
+#include "proxy/route/rewriter.h"
+
+namespace vcproxy::net {
+
+class McClientConn;
+class McListener;
+
+class Worker {
+ public:
+  Worker(unsigned id, std::shared_ptr<const route::Rewriter> rewriter);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Before start(): adopts a listening socket for `spec`.
+  bool addListener(const ListenerSpec& spec, int fd, std::string& error);
+  void start();
+  // Thread-safe: stop accepting, close every connection and end the thread.
+  void requestStop();
+  void join();
+  // Thread-safe: a new key-rewriting snapshot (new versions); the loop swaps it in.
+  void publish(std::shared_ptr<const route::Rewriter> rewriter);
+
+  uv_loop_t* loop() { return &loop_; }
+  unsigned id() const { return id_; }
+  // The loop's current snapshot; only read on the loop thread, so no lock.
+  const route::Rewriter& rewriter() const { return *rewriter_; }
+
+  void markDirty(McClientConn* client) { dirty_clients_.push_back(client); }
+  void addClient(McClientConn* client) { clients_.insert(client); }
+  void removeClient(McClientConn* client);
+  size_t clientCount() const { return clients_.size(); }
+
+ private:
+  static void onWakeup(uv_async_t* handle);
+  static void onCheck(uv_check_t* handle);
+  void shutdown();
+
+  unsigned id_;
+  uv_loop_t loop_{};
+  uv_async_t wakeup_{};
+  uv_check_t flush_check_{};
+  std::shared_ptr<const route::Rewriter> rewriter_;
+  std::vector<std::unique_ptr<McListener>> listeners_;
+  std::unordered_set<McClientConn*> clients_;
+  std::vector<McClientConn*> dirty_clients_;
+  std::vector<McClientConn*> flushing_;
+
+  std::mutex mailbox_mutex_;  // guards only the hand-over below, never the data path
+  std::shared_ptr<const route::Rewriter> mailbox_;
+  std::atomic<bool> stop_requested_{false};
+  bool shut_down_ = false;
+  std::thread thread_;
+};
+
+}  // namespace vcproxy::net

@@ -1,0 +1,109 @@
+#include "tests/integration/harness/proxy_process.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <exception>
+
+#include "tests/integration/harness/ports.h"
+
+namespace vcproxy::test {
+namespace {
+
+constexpr auto kStartTimeout = std::chrono::seconds(10);
+constexpr auto kStopGrace = std::chrono::seconds(10);
+
+std::string quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + '"';
+}
+
+std::string quotedList(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quoted(items[i]);
+  return out + "]";
+}
+
+}  // namespace
+
+std::string toYaml(const MemcacheProxyConfig& config) {
+  std::string yaml;
+  if (!config.name_space.empty()) yaml += "namespace: " + quoted(config.name_space) + "\n";
+  yaml += "workers: " + std::to_string(config.workers) + "\n";
+  yaml += "listeners:\n";
+  yaml += "  - name: mc\n";
+  yaml += "    protocol: memcache\n";
+  yaml += "    listen: 127.0.0.1:" + std::to_string(config.listen_port) + "\n";
+  yaml += "    backends: " + quotedList(config.backends) + "\n";
+  yaml += "    timeout_ms: " + std::to_string(config.timeout_ms) + "\n";
+  yaml += "caches:\n";
+  for (const auto& cache : config.caches) {
+    yaml += "  - name: " + quoted(cache.name) + "\n";
+    yaml += "    patterns: " + quotedList(cache.patterns) + "\n";
+  }
+  return yaml;
+}
+
+ProxyProcess::ProxyProcess(std::string binary, std::string yaml, uint16_t listen_port)
+    : binary_(std::move(binary)), config_("vcproxy.yaml", yaml), log_("vcproxy.log"), listen_port_(listen_port) {}
+
+ProxyProcess::~ProxyProcess() {
+  if (process_ && !stopped_) {
+    if (auto stopped = stop(); !stopped) ADD_FAILURE() << stopped.message();
+  }
+}
+
+std::string ProxyProcess::withLogs(const std::string& what) {
+  logs_reported_ = true;
+  return what + "\n--- vcproxy stderr ---\n" + logs() + "--- end of vcproxy stderr ---";
+}
+
+testing::AssertionResult ProxyProcess::start() {
+  try {
+    process_ = std::make_unique<Process>(std::vector<std::string>{binary_, "--config", config_.path()}, log_.path());
+  } catch (const std::exception& e) {
+    return testing::AssertionFailure() << e.what();
+  }
+  std::string error = waitUntilAccepting(listen_port_, *process_, kStartTimeout);
+  if (error.empty()) return testing::AssertionSuccess();
+  process_->stop();
+  stopped_ = true;  // reported here; the destructor must not report it again
+  return testing::AssertionFailure() << withLogs("vcproxy did not start: " + error + "\nconfig:\n" + config_.read());
+}
+
+testing::AssertionResult ProxyProcess::stop() {
+  if (!process_) return testing::AssertionFailure() << "vcproxy was never started";
+  if (stopped_) return testing::AssertionSuccess();
+  stopped_ = true;
+  bool was_running = process_->running();
+  if (was_running) {
+    process_->kill(SIGTERM);
+    process_->resume();  // a paused proxy cannot act on SIGTERM
+  }
+  auto status = process_->wait(kStopGrace);
+  if (!status) {
+    process_->stop(std::chrono::milliseconds(0));
+    return testing::AssertionFailure() << withLogs("vcproxy did not exit within " +
+                                                   std::to_string(kStopGrace.count()) + " s of SIGTERM");
+  }
+  if (status->ok()) return testing::AssertionSuccess();
+  std::string when = was_running ? "after SIGTERM" : "before the test ended (crash?)";
+  return testing::AssertionFailure() << withLogs("vcproxy " + status->describe() + " " + when);
+}
+
+CheckConfigResult runCheckConfig(const std::string& binary, const std::string& yaml) {
+  TempFile config("check.yaml", yaml);
+  TempFile output("check.log");
+  Process process({binary, "check-config", config.path()}, output.path());
+  CheckConfigResult result;
+  auto status = process.wait(kStartTimeout);
+  result.status = status ? *status : process.stop();
+  result.output = output.read();
+  return result;
+}
+
+}  // namespace vcproxy::test

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/integration/harness/process.h"
+
+namespace vcproxy::test {
+
+struct CacheSpec {
+  std::string name;
+  std::vector<std::string> patterns;
+};
+
+// One memcache listener in front of `backends`, in the YAML form of ARCHITECTURE.md section 6.
+struct MemcacheProxyConfig {
+  std::string name_space = "it";  // empty: no namespace line
+  int workers = 2;
+  uint16_t listen_port = 0;
+  std::vector<std::string> backends;  // "127.0.0.1:PORT"
+  int timeout_ms = 1000;
+  std::vector<CacheSpec> caches;
+};
+
+std::string toYaml(const MemcacheProxyConfig& config);
+
+// The vcproxy binary under test, run as `vcproxy --config FILE` with the given YAML text.
+class ProxyProcess {
+ public:
+  ProxyProcess(std::string binary, std::string yaml, uint16_t listen_port);
+  // Stops the proxy if start() was called; a crash, non-zero exit or hang is reported with ADD_FAILURE.
+  ~ProxyProcess();
+  ProxyProcess(const ProxyProcess&) = delete;
+  ProxyProcess& operator=(const ProxyProcess&) = delete;
+
+  // Starts it and waits (up to 10 s) until 127.0.0.1:listen_port accepts. On failure the message
+  // carries the proxy's stderr.
+  testing::AssertionResult start();
+  // SIGTERM, then checks it exited by itself with code 0 (not by a signal, not after SIGKILL).
+  testing::AssertionResult stop();
+
+  uint16_t port() const { return listen_port_; }
+  Process* process() const { return process_.get(); }
+  const std::string& configPath() const { return config_.path(); }
+  std::string logs() const { return log_.read(); }
+  // True once a failure returned by start() or stop() carried the logs (no need to print them again).
+  bool logsReported() const { return logs_reported_; }
+
+ private:
+  std::string withLogs(const std::string& what);
+
+  std::string binary_;
+  TempFile config_;
+  TempFile log_;
+  uint16_t listen_port_;
+  std::unique_ptr<Process> process_;
+  bool stopped_ = false;
+  bool logs_reported_ = false;
+};
+
+// `vcproxy check-config FILE` on the given YAML text.
+struct CheckConfigResult {
+  ExitStatus status;
+  std::string output;  // stdout and stderr
+};
+CheckConfigResult runCheckConfig(const std::string& binary, const std::string& yaml);
+
+}  // namespace vcproxy::test

@@ -20,7 +20,7 @@ struct UpstreamOptions {
   uint32_t timeout_ms = 1000;          // a reply slower than this fails the connection
   uint32_t connect_timeout_ms = 1000;
   uint32_t backoff_min_ms = 50;        // first retry delay after a failure, doubled up to max
-  uint32_t backoff_max_ms = 1000;
+  uint32_t backoff_max_ms = 500;       // bounds how long service takes to resume after recovery
 };
 
 class McUpstream {

@@ -1,4 +1,7 @@
-// A connection's own growable input buffer: libuv reads land in its free tail.
+// A connection's input buffer. While it is empty, reads land in a scratch buffer shared by the
+// whole worker (`borrow`), so an idle connection holds no memory and a connection whose requests
+// arrive whole never copies them; only bytes left unprocessed after a read are copied into the
+// connection's own storage (`keepLeftover`), whose free tail later reads fill.
 #pragma once
 
 #include <cstddef>
@@ -11,17 +14,36 @@ namespace vcproxy::net {
 class IoBuffer {
  public:
   // Memory is taken only when the first read arrives, so idle connections cost little.
-  std::string_view readable() const { return {data_.get() + start_, end_ - start_}; }
+  std::string_view readable() const { return {base() + start_, end_ - start_}; }
   size_t size() const { return end_ - start_; }
   bool empty() const { return start_ == end_; }
 
   void consume(size_t n) {
     start_ += n;
-    if (start_ == end_) start_ = end_ = 0;
+    if (start_ == end_) clear();
+  }
+
+  // The bytes just read into the worker's scratch buffer; valid until keepLeftover().
+  void borrow(const char* data, size_t n) {
+    borrowed_ = data;
+    start_ = 0;
+    end_ = n;
+  }
+  // Copies what is left of borrowed bytes into the connection's own storage.
+  void keepLeftover() {
+    if (borrowed_ == nullptr) return;
+    const std::string_view rest = readable();
+    borrowed_ = nullptr;
+    start_ = end_ = 0;
+    if (rest.empty()) return;
+    auto [data, size] = writable(rest.size());
+    std::memcpy(data, rest.data(), rest.size());
+    end_ = rest.size();
   }
 
   // Free space at the tail, at least `min_free` bytes (compacting or growing as needed).
   std::pair<char*, size_t> writable(size_t min_free) {
+    keepLeftover();
     if (capacity_ - end_ < min_free) reserve(min_free);
     return {data_.get() + end_, capacity_ - end_};
   }
@@ -32,15 +54,16 @@ class IoBuffer {
     if (total > size()) writable(total - size());
   }
 
-  // Gives the memory back when a connection goes idle with nothing buffered.
-  void release() {
-    if (empty()) {
-      data_.reset();
-      capacity_ = start_ = end_ = 0;
-    }
+ private:
+  const char* base() const { return borrowed_ != nullptr ? borrowed_ : data_.get(); }
+
+  // Empty again: own storage is given back, so only connections mid-request hold memory.
+  void clear() {
+    borrowed_ = nullptr;
+    data_.reset();
+    capacity_ = start_ = end_ = 0;
   }
 
- private:
   void reserve(size_t min_free) {
     const size_t used = end_ - start_;
     if (start_ > 0 && capacity_ - used >= min_free && used <= capacity_ / 2) {
@@ -57,7 +80,8 @@ class IoBuffer {
     end_ = used;
   }
 
-  static constexpr size_t kInitialCapacity = 16 * 1024;
+  static constexpr size_t kInitialCapacity = 4 * 1024;
+  const char* borrowed_ = nullptr;
   std::unique_ptr<char[]> data_;
   size_t capacity_ = 0;
   size_t start_ = 0;

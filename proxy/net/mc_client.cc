@@ -19,7 +19,8 @@ McClientConn::McClientConn(McListener& listener, bool is_unix)
       worker_(listener.worker()),
       io_(listener.worker().loop(), is_unix,
           {[this] { processInput(); }, [this](int status) { onEof(status); }, [this] { delete this; },
-           [this] { resumeIfDrained(); }}) {
+           [this] { resumeIfDrained(); }},
+          listener.worker().scratch()) {
   worker_.addClient(this);
 }
 
@@ -58,7 +59,6 @@ void McClientConn::processInput() {
     handleRequest(request_);
     in.consume(result.consumed);
   }
-  if (in.empty()) in.release();
 }
 
 void McClientConn::handleRequest(const codec::McRequest& request) {

@@ -10,7 +10,7 @@ McListener::McListener(Worker& worker, const ListenerSpec& spec)
   for (const Address& backend : spec_.backends) {
     for (uint32_t i = 0; i < spec_.backend_connections; ++i) {
       UpstreamOptions options{backend, spec_.timeout_ms, spec_.connect_timeout_ms};
-      upstreams_.push_back(std::make_unique<McUpstream>(worker_.loop(), options));
+      upstreams_.push_back(std::make_unique<McUpstream>(worker_.loop(), options, worker_.scratch()));
     }
   }
 }

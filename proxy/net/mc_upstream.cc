@@ -8,8 +8,8 @@
 
 namespace vcproxy::net {
 
-McUpstream::McUpstream(uv_loop_t* loop, UpstreamOptions options)
-    : loop_(loop), options_(std::move(options)), backoff_ms_(options_.backoff_min_ms) {
+McUpstream::McUpstream(uv_loop_t* loop, UpstreamOptions options, std::span<char> scratch)
+    : loop_(loop), options_(std::move(options)), scratch_(scratch), backoff_ms_(options_.backoff_min_ms) {
   uv_timer_init(loop_, &tick_);
   uv_timer_init(loop_, &backoff_timer_);
   tick_.data = this;
@@ -35,7 +35,8 @@ void McUpstream::connect() {
   io_ = new StreamIo(loop_, options_.address.is_unix,
                      {[this] { onData(); }, [this](int status) {
                        fail(status == UV_EOF ? "closed the connection" : std::string("connection error: ") + uv_strerror(status));
-                     }, {}, {}});
+                     }, {}, {}},
+                     scratch_);
   StreamIo* io = io_;
   io->setOnClosed([io] { delete io; });
   connect_req_ = new uv_connect_t;
@@ -100,7 +101,6 @@ void McUpstream::onData() {
     fail("backend sent a reply nobody asked for");
     return;
   }
-  if (in.empty()) in.release();
   armTick();
 }
 

@@ -25,7 +25,7 @@ struct UpstreamOptions {
 
 class McUpstream {
  public:
-  McUpstream(uv_loop_t* loop, UpstreamOptions options);
+  McUpstream(uv_loop_t* loop, UpstreamOptions options, std::span<char> scratch);
   McUpstream(const McUpstream&) = delete;
   McUpstream& operator=(const McUpstream&) = delete;
 
@@ -55,6 +55,7 @@ class McUpstream {
 
   uv_loop_t* loop_;
   UpstreamOptions options_;
+  std::span<char> scratch_;
   State state_ = State::kIdle;
   StreamIo* io_ = nullptr;            // owned: deletes itself once closed
   uv_connect_t* connect_req_ = nullptr;

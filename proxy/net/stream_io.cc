@@ -5,8 +5,8 @@ namespace {
 constexpr size_t kReadChunk = 16 * 1024;
 }
 
-StreamIo::StreamIo(uv_loop_t* loop, bool is_unix, Callbacks callbacks)
-    : handle_(new Handle), callbacks_(std::move(callbacks)) {
+StreamIo::StreamIo(uv_loop_t* loop, bool is_unix, Callbacks callbacks, std::span<char> scratch)
+    : handle_(new Handle), callbacks_(std::move(callbacks)), scratch_(scratch) {
   handle_->owner = this;
   if (is_unix) {
     uv_pipe_init(loop, &handle_->pipe, 0);
@@ -25,6 +25,11 @@ void StreamIo::stopReading() {
 
 void StreamIo::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
   auto* self = static_cast<Handle*>(handle->data)->owner;
+  self->reading_into_scratch_ = self->input_.empty() && !self->scratch_.empty();
+  if (self->reading_into_scratch_) {
+    *buf = uv_buf_init(self->scratch_.data(), static_cast<unsigned>(self->scratch_.size()));
+    return;
+  }
   auto [data, size] = self->input_.writable(kReadChunk);
   *buf = uv_buf_init(data, static_cast<unsigned>(size));
 }
@@ -32,8 +37,13 @@ void StreamIo::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
 void StreamIo::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
   auto* self = static_cast<Handle*>(stream->data)->owner;
   if (nread > 0) {
-    self->input_.commit(static_cast<size_t>(nread));
+    if (self->reading_into_scratch_) {
+      self->input_.borrow(self->scratch_.data(), static_cast<size_t>(nread));
+    } else {
+      self->input_.commit(static_cast<size_t>(nread));
+    }
     self->callbacks_.on_data();
+    self->input_.keepLeftover();  // the scratch buffer is reused by the next read of any connection
   } else if (nread < 0) {
     self->callbacks_.on_eof(static_cast<int>(nread));
   }

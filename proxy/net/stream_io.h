@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include <functional>
+#include <span>
 #include <string>
 
 #include "proxy/net/io_buffer.h"
@@ -22,7 +23,8 @@ class StreamIo {
     std::function<void()> on_drained;               // every queued byte has been written
   };
 
-  StreamIo(uv_loop_t* loop, bool is_unix, Callbacks callbacks);
+  // `scratch` (optional): the worker's shared read buffer, used while input() is empty.
+  StreamIo(uv_loop_t* loop, bool is_unix, Callbacks callbacks, std::span<char> scratch = {});
   StreamIo(const StreamIo&) = delete;
   StreamIo& operator=(const StreamIo&) = delete;
 
@@ -57,6 +59,8 @@ class StreamIo {
 
   Handle* handle_;
   Callbacks callbacks_;
+  std::span<char> scratch_;
+  bool reading_into_scratch_ = false;
   IoBuffer input_;
   std::string output_;   // replies waiting for the next write
   std::string writing_;  // bytes handed to libuv, untouched until the write completes

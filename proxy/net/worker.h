@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -37,6 +38,8 @@ class Worker {
   void publish(std::shared_ptr<const route::Rewriter> rewriter);
 
   uv_loop_t* loop() { return &loop_; }
+  // Where client reads land while their own buffer is empty (one read at a time per loop).
+  std::span<char> scratch() { return {scratch_.get(), kScratchBytes}; }
   unsigned id() const { return id_; }
   // The loop's current snapshot; only read on the loop thread, so no lock.
   const route::Rewriter& rewriter() const { return *rewriter_; }
@@ -51,7 +54,9 @@ class Worker {
   static void onCheck(uv_check_t* handle);
   void shutdown();
 
+  static constexpr size_t kScratchBytes = 64 * 1024;
   unsigned id_;
+  std::unique_ptr<char[]> scratch_ = std::make_unique_for_overwrite<char[]>(kScratchBytes);
   uv_loop_t loop_{};
   uv_async_t wakeup_{};
   uv_check_t flush_check_{};

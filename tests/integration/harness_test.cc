@@ -1,11 +1,11 @@
 // Checks of the harness itself, so a broken helper cannot make the proxy tests pass vacuously.
-#include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
+
+#include <gtest/gtest.h>
 
 #include "tests/integration/harness/backend_keys.h"
 #include "tests/integration/harness/process.h"

@@ -10,8 +10,9 @@ void encodeMcRequest(const McRequest& request, std::span<const std::string_view>
     std::string_view token = request.tokens[i];
     if (i >= request.first_key && i < request.first_key + request.key_count) {
       token = keys[i - request.first_key];
-    } else if (meta && i >= 2 && token == "q") {
-      continue;
+      if (token.empty()) continue;  // a key the proxy answers for (a miss of a bypassed cache)
+    } else if (meta && i >= (request.verb == McVerb::kMetaSet ? 3u : 2u) && token[0] == 'q') {
+      continue;  // any flag starting with q is quiet mode to memcached
     } else if (drop_last_noreply && i == n - 1 && token == "noreply") {
       continue;
     }

@@ -1,6 +1,6 @@
 #include "proxy/codec/mc_reply.h"
 
-#include <vector>
+#include <algorithm>
 
 #include "proxy/codec/base64.h"
 #include "proxy/codec/text.h"
@@ -87,24 +87,51 @@ void appendRestoredKey(std::string_view key, bool maybe_base64, KeyRestoreFn res
   out.append(restore(key));
 }
 
+// Calls `visit(token, index)` for each space-separated token of a line, allocating nothing.
+template <typename Visit>
+void forEachToken(std::string_view line, Visit visit) {
+  size_t index = 0;
+  for (size_t at = 0; at < line.size();) {
+    const size_t end = std::min(line.find(' ', at), line.size());
+    if (end > at) visit(line.substr(at, end - at), index++);
+    at = end + 1;
+  }
+}
+
 // Copies a meta reply line with the key of its `k` flag (or, for ME, its first field) restored.
-void restoreMetaLine(McVerb verb, bool base64, std::string_view line, KeyRestoreFn restore, std::string& out) {
-  std::vector<std::string_view> tokens;
-  tokenize(line, tokens);
+void restoreMetaLine(McVerb verb, std::string_view line, KeyRestoreFn restore, std::string& out) {
   bool reply_base64 = false;  // the reply's own `b` flag says how its `k` key is encoded
-  for (const auto token : tokens) reply_base64 = reply_base64 || token == "b";
-  for (size_t i = 0; i < tokens.size(); ++i) {
+  forEachToken(line, [&](std::string_view token, size_t i) { reply_base64 |= i > 0 && token == "b"; });
+  const bool debug = verb == McVerb::kMetaDebug && line.starts_with("ME ");
+  forEachToken(line, [&](std::string_view token, size_t i) {
     if (i > 0) out.push_back(' ');
-    const std::string_view token = tokens[i];
-    if (verb == McVerb::kMetaDebug && i == 1 && tokens[0] == "ME") {
-      appendRestoredKey(token, base64, restore, out);
-    } else if (verb != McVerb::kMetaDebug && i > 0 && token[0] == 'k') {
+    if (debug && i == 1) {
+      appendRestoredKey(token, true, restore, out);
+    } else if (!debug && i > 0 && token[0] == 'k') {
       out.push_back('k');
       appendRestoredKey(token.substr(1), reply_base64, restore, out);
     } else {
       out.append(token);
     }
+  });
+}
+
+// Walks the VALUE entries of a complete retrieval reply: `visit(line, key, block)` for each,
+// where `line` ends with its "\r\n" and `block` is the data with its "\r\n"; returns the offset
+// of what follows them (END or an error line).
+template <typename Visit>
+size_t walkValues(std::string_view reply, Visit visit) {
+  size_t at = 0;
+  while (at < reply.size()) {
+    const size_t newline = findLineEnd(reply, at);
+    const std::string_view line = reply.substr(at, newline - at + 1);
+    if (!startsWith(line, "VALUE ")) break;
+    uint32_t bytes = 0;
+    parseNumber(field(lineBefore(line, line.size() - 1), 3), bytes);
+    visit(line, field(line, 1), reply.substr(newline + 1, bytes + 2));
+    at = newline + 1 + bytes + 2;
   }
+  return at;
 }
 
 }  // namespace
@@ -121,32 +148,25 @@ McReplyFrame frameMcReply(McVerb verb, std::string_view input) {
   return {McReplyStatus::kComplete, newline + 1};
 }
 
-void restoreMcReply(McVerb verb, bool base64_keys, std::string_view reply, KeyRestoreFn restore,
+void forEachValueKey(std::string_view reply, const std::function<void(std::string_view key)>& visit) {
+  walkValues(reply, [&](std::string_view, std::string_view key, std::string_view) { visit(key); });
+}
+
+void restoreMcReply(McVerb verb, std::string_view reply, KeyRestoreFn restore,
                     std::string& out) {
   if (isRetrieval(verb)) {
-    size_t at = 0;
-    while (at < reply.size()) {
-      const size_t newline = findLineEnd(reply, at);
-      const std::string_view line = reply.substr(at, newline - at + 1);
-      if (!startsWith(line, "VALUE ")) {
-        out.append(reply.substr(at));
-        return;
-      }
-      const std::string_view key = field(line, 1);
+    const size_t end = walkValues(reply, [&](std::string_view line, std::string_view key, std::string_view block) {
       out.append("VALUE ");
       out.append(restore(key));
-      const size_t rest = 6 + key.size();
-      uint32_t bytes = 0;
-      parseNumber(field(lineBefore(line, line.size() - 1), 3), bytes);
-      out.append(line.substr(rest));
-      out.append(reply.substr(newline + 1, bytes + 2));
-      at = newline + 1 + bytes + 2;
-    }
+      out.append(line.substr(6 + key.size()));
+      out.append(block);
+    });
+    out.append(reply.substr(end));
     return;
   }
   if (isMeta(verb)) {
     const size_t newline = findLineEnd(reply);
-    restoreMetaLine(verb, base64_keys, lineBefore(reply, newline), restore, out);
+    restoreMetaLine(verb, lineBefore(reply, newline), restore, out);
     out.append("\r\n");
     out.append(reply.substr(newline + 1));
     return;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -24,9 +25,14 @@ McReplyFrame frameMcReply(McVerb verb, std::string_view input);
 using KeyRestoreFn = std::string_view (*)(std::string_view stored_key);
 
 // Appends `reply` to `out` with every key it carries restored: VALUE lines, the meta `k` flag,
-// the key of `ME`. `base64_keys`: the request used meta `b`, so returned keys may be base64.
-void restoreMcReply(McVerb verb, bool base64_keys, std::string_view reply, KeyRestoreFn restore,
+// the key of `ME`. A returned key is taken as base64 when it decodes to a versioned key (memcached
+// writes keys of binary items in base64, whatever the request said). `reply` must be one complete,
+// framed reply (see frameMcReply).
+void restoreMcReply(McVerb verb, std::string_view reply, KeyRestoreFn restore,
                     std::string& out);
+
+// Calls `visit` with the key of every VALUE line of a complete retrieval reply.
+void forEachValueKey(std::string_view reply, const std::function<void(std::string_view key)>& visit);
 
 // True for the nominal replies a client in quiet mode (meta `q`) must not see:
 // EN for mg, HD for ms and md, HD or VA for ma. Errors and misses of writes are always shown.

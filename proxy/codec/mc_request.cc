@@ -19,6 +19,7 @@ constexpr std::string_view kDeleteUsage =
     "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n";
 constexpr std::string_view kBadBase64 = "CLIENT_ERROR error decoding key\r\n";
 constexpr std::string_view kEnd = "END\r\n";
+constexpr std::string_view kOk = "OK\r\n";
 constexpr std::string_view kMetaNoop = "MN\r\n";
 constexpr std::string_view kControlKey = "CLIENT_ERROR key contains control characters or spaces\r\n";
 constexpr std::string_view kLineTooLong = "CLIENT_ERROR line too long\r\n";
@@ -135,6 +136,7 @@ McDecodeResult parseKeyNumber(const Parse& p) {
   takeNoreply(req);
   req.first_key = 1;
   req.key_count = 1;
+  if (auto err = checkTextKey(req.tokens[1]); !err.empty()) return p.answer(err);  // memcached's order
   if (req.verb == McVerb::kTouch) {
     int32_t exptime = 0;
     if (!parseNumber(req.tokens[2], exptime)) return p.answer(kBadExptime);
@@ -142,7 +144,6 @@ McDecodeResult parseKeyNumber(const Parse& p) {
     uint64_t delta = 0;
     if (!parseNumber(req.tokens[2], delta)) return p.answer(kBadDelta);
   }
-  if (auto err = checkTextKey(req.tokens[1]); !err.empty()) return p.answer(err);
   return p.forward(p.after_line);
 }
 
@@ -157,10 +158,13 @@ McDecodeResult parseKeyless(const Parse& p) {
       if (n - (noreply ? 1 : 0) == 2 && !parseNumber(req.tokens[1], delay)) return p.answer(kBadExptime);
       return p.forward(p.after_line);
     }
-    case McVerb::kVerbosity:
-      if (n < 2) return p.answer(kError);
+    case McVerb::kVerbosity: {
+      // Answered here: one client must not change the log level of a shared backend.
+      if (n < 2 || n > 3) return p.answer(kError);
       takeNoreply(req);
-      return p.forward(p.after_line);
+      uint32_t level = 0;
+      return p.answer(parseNumber(req.tokens[1], level) ? kOk : kBadFormat);
+    }
     case McVerb::kQuit: {
       auto result = p.answer({});
       result.close = true;
@@ -171,11 +175,17 @@ McDecodeResult parseKeyless(const Parse& p) {
   }
 }
 
-bool hasFlag(const McRequest& req, std::string_view flag) {
+// memcached reads a meta flag by its first byte only: `qx` is quiet mode, `bz` base64.
+bool hasFlag(const McRequest& req, char flag) {
   for (size_t i = req.verb == McVerb::kMetaSet ? 3 : 2; i < req.tokens.size(); ++i) {
-    if (req.tokens[i] == flag) return true;
+    if (req.tokens[i][0] == flag) return true;
   }
   return false;
+}
+
+bool hasBase64Key(const McRequest& req) {
+  if (req.verb == McVerb::kMetaDebug) return req.tokens.size() >= 3 && req.tokens[2] == "b";  // me key [b]
+  return hasFlag(req, 'b');
 }
 
 // Meta commands: `verb key [datalen] flags...`; `q` and `b` are the flags the proxy acts on.
@@ -183,10 +193,11 @@ McDecodeResult parseMeta(const Parse& p) {
   McRequest& req = p.req;
   if (req.verb == McVerb::kMetaNoop) return p.answer(kMetaNoop);
   const bool set = req.verb == McVerb::kMetaSet;
-  if (req.tokens.size() < (set ? 3u : 2u)) return p.answer(set ? kBadFormat : kError);
+  if (req.tokens.size() < 2) return p.answer(req.verb == McVerb::kMetaDebug ? kBadFormat : kError);
+  if (set && req.tokens.size() < 3) return p.answer(kBadFormat);
   // Errors in the request itself are reported even with `q`, as memcached does: noreply is
   // only set once the request is known to be valid.
-  req.base64_keys = hasFlag(req, "b");
+  req.base64_keys = hasBase64Key(req);
   int64_t bytes = 0;
   if (set && !parseNumber(req.tokens[2], bytes)) return p.answer(kBadFormat);
   const size_t skip = set && bytes >= 0 ? static_cast<size_t>(bytes) + 2 : 0;
@@ -203,11 +214,11 @@ McDecodeResult parseMeta(const Parse& p) {
     return p.answer(err, skip);
   }
   if (!set) {
-    req.noreply = hasFlag(req, "q");
+    req.noreply = hasFlag(req, 'q');
     return p.forward(p.after_line);
   }
   auto result = takeDataBlock(p, bytes);
-  req.noreply = result.status == McDecodeStatus::kRequest && hasFlag(req, "q");
+  req.noreply = result.status == McDecodeStatus::kRequest && hasFlag(req, 'q');
   return result;
 }
 
@@ -255,7 +266,9 @@ McDecodeResult McRequestDecoder::decode(std::string_view input, McRequest& reque
   request.noreply = request.base64_keys = false;
   request.value = {};
   const Parse parse{input, newline + 1, request, limits_};
-  return parseLine(parse, lineBefore(input, newline));
+  std::string_view line = lineBefore(input, newline);
+  line = line.substr(0, line.find('\0'));  // memcached's tokenizer stops at a NUL byte
+  return parseLine(parse, line);
 }
 
 }  // namespace vcproxy::codec

@@ -20,9 +20,11 @@ inline void tokenize(std::string_view line, std::vector<std::string_view>& token
   }
 }
 
-// Whole-token integer parse; no sign for unsigned types, no leading '+', no trailing junk.
+// Whole-token integer parse, as memcached's strtol-based one: an optional leading '+', a '-'
+// only for signed types, no trailing junk.
 template <typename T>
 bool parseNumber(std::string_view token, T& value) {
+  if (token.size() > 1 && token[0] == '+' && token[1] != '-') token.remove_prefix(1);
   if (token.empty()) return false;
   const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
   return ec == std::errc() && end == token.data() + token.size();

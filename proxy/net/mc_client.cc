@@ -2,7 +2,9 @@
 
 #include "proxy/codec/base64.h"
 #include "proxy/codec/mc_encode.h"
+#include "proxy/codec/mc_reply.h"
 #include "proxy/net/mc_listener.h"
+#include "proxy/net/mc_modes.h"
 #include "proxy/net/worker.h"
 #include "proxy/route/key_format.h"
 
@@ -22,9 +24,13 @@ McClientConn::McClientConn(McListener& listener, bool is_unix)
            [this] { resumeIfDrained(); }},
           listener.worker().scratch()) {
   worker_.addClient(this);
+  listener_.counters().active.add(1);
 }
 
-McClientConn::~McClientConn() { worker_.removeClient(this); }
+McClientConn::~McClientConn() {
+  listener_.counters().active.add(-1);
+  worker_.removeClient(this);
+}
 
 void McClientConn::start() {
   if (io_.startReading() != 0) close();
@@ -67,8 +73,10 @@ void McClientConn::handleRequest(const codec::McRequest& request) {
     answer(request.noreply && !codec::isMeta(request.verb) ? std::string_view{} : error_);
     return;
   }
+  if (rewritten && !applyModes(request)) return;
   McUpstream* upstream = listener_.pickUpstream();
   if (!upstream->available()) {
+    upstream->counters().errors.add();
     error_ = "SERVER_ERROR " + upstream->lastError() + "\r\n";
     answer(request.noreply && !codec::isMeta(request.verb) ? std::string_view{} : error_);
     return;
@@ -79,9 +87,27 @@ void McClientConn::handleRequest(const codec::McRequest& request) {
   pending->noreply = request.noreply;
   pending->base64_keys = request.base64_keys;
   pending->keys_rewritten = rewritten;
+  pending->cache_id = first_cache_;
   pending->client = this;
   replies_.push_back(pending);
   upstream->push(std::move(pending));
+}
+
+// Keys of caches in bypass or write-only mode read as misses (they are left out of what goes
+// upstream); writes to a bypass cache are dropped. False when the proxy answered by itself.
+bool McClientConn::applyModes(const codec::McRequest& request) {
+  const bool read = isMcRead(request.verb);
+  size_t kept = 0;
+  for (uint32_t i = 0; i < request.key_count; ++i) {
+    const route::CacheMode mode = key_modes_[i];
+    const bool drop = read ? mode != route::CacheMode::kNormal : mode == route::CacheMode::kBypass;
+    if (drop) wire_keys_[i] = {};
+    kept += drop ? 0 : 1;
+  }
+  if (kept > 0) return true;
+  error_ = missOrDroppedReply(request);
+  answer(error_);
+  return false;
 }
 
 // Fills wire_keys_ with the versioned form of every key; false (and error_ set) if one is refused.
@@ -89,6 +115,8 @@ bool McClientConn::rewriteKeys(const codec::McRequest& request, bool& rewritten)
   const auto& rewriter = worker_.rewriter();
   key_storage_.resize(request.key_count);
   wire_keys_.resize(request.key_count);
+  key_modes_.assign(request.key_count, route::CacheMode::kNormal);
+  first_cache_ = route::Matcher::kNoCache;
   std::string decoded;
   for (uint32_t i = 0; i < request.key_count; ++i) {
     std::string_view key = request.key(i);
@@ -98,7 +126,8 @@ bool McClientConn::rewriteKeys(const codec::McRequest& request, bool& rewritten)
       key = decoded;
     }
     std::string& out = key_storage_[i];
-    const auto status = rewriter.rewrite(key, codec::kMaxKeyLength, out);
+    uint32_t cache = route::Matcher::kNoCache;
+    const auto status = rewriter.rewrite(key, codec::kMaxKeyLength, out, &cache);
     if (status == route::RewriteStatus::kReserved) {
       error_ = "CLIENT_ERROR key starts with the reserved prefix " + std::string(route::kReservedMarker) + "\r\n";
       return false;
@@ -110,6 +139,9 @@ bool McClientConn::rewriteKeys(const codec::McRequest& request, bool& rewritten)
     }
     if (status == route::RewriteStatus::kRewritten) {
       rewritten = true;
+      key_modes_[i] = rewriter.versions().at(cache).mode;
+      if (i == 0) first_cache_ = cache;
+      countRequest(request.verb, cache);
       if (request.base64_keys) {
         decoded.swap(out);
         out.clear();
@@ -121,6 +153,31 @@ bool McClientConn::rewriteKeys(const codec::McRequest& request, bool& rewritten)
     }
   }
   return true;
+}
+
+void McClientConn::countRequest(codec::McVerb verb, uint32_t cache) {
+  CacheCounters* counters = worker_.cacheCounters(cache);
+  if (counters == nullptr) return;
+  if (codec::isRetrieval(verb) || verb == codec::McVerb::kMetaGet) counters->reads.add();
+  if (codec::hasDataBlock(verb)) counters->writes.add();
+}
+
+// Hits per cache, from the reply before its keys are restored: each VALUE line names its
+// versioned key, hence its cache; a meta get has one key, whose cache the request noted.
+void McClientConn::countHits(const McPending& pending, std::string_view reply) {
+  if (pending.verb == codec::McVerb::kMetaGet) {
+    CacheCounters* counters = worker_.cacheCounters(pending.cache_id);
+    const bool hit = reply.starts_with("VA") || reply.starts_with("HD");
+    if (counters != nullptr && hit) counters->hits.add();
+    return;
+  }
+  if (!codec::isRetrieval(pending.verb)) return;
+  const auto& versions = worker_.rewriter().versions();
+  codec::forEachValueKey(reply, [&](std::string_view key) {
+    const auto parsed = route::parseVersionedKey(key);
+    const auto cache = parsed ? versions.find(parsed->cache) : std::nullopt;
+    if (CacheCounters* counters = cache ? worker_.cacheCounters(*cache) : nullptr) counters->hits.add();
+  });
 }
 
 void McClientConn::answer(std::string_view reply, bool close_after) {

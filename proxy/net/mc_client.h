@@ -12,6 +12,7 @@
 #include "proxy/codec/mc_request.h"
 #include "proxy/net/mc_pending.h"
 #include "proxy/net/stream_io.h"
+#include "proxy/route/version.h"
 
 namespace vcproxy::net {
 
@@ -28,6 +29,7 @@ class McClientConn {
   StreamIo& io() { return io_; }
   void start();
   void onReplyReady(McPending& pending);
+  void countHits(const McPending& pending, std::string_view reply);
   // Moves the replies that are ready, in order, to the socket (once per loop iteration).
   void flushReplies();
   void close();
@@ -37,6 +39,8 @@ class McClientConn {
   void onEof(int status);
   void handleRequest(const codec::McRequest& request);
   bool rewriteKeys(const codec::McRequest& request, bool& rewritten);
+  bool applyModes(const codec::McRequest& request);
+  void countRequest(codec::McVerb verb, uint32_t cache);
   void answer(std::string_view reply, bool close_after = false);
   void markDirty();
   void detachReplies();
@@ -55,7 +59,9 @@ class McClientConn {
   bool draining_ = false;  // the client half-closed: send what is pending, then close
   bool closed_ = false;
   std::vector<std::string> key_storage_;     // scratch: rewritten keys of the current request
-  std::vector<std::string_view> wire_keys_;  // the keys as they go upstream
+  std::vector<std::string_view> wire_keys_;  // the keys as they go upstream (empty: left out)
+  std::vector<route::CacheMode> key_modes_;  // the mode of each key's cache
+  uint32_t first_cache_ = UINT32_MAX;
   std::string error_;                        // scratch: a refusal built for this request
 
   friend class Worker;

@@ -34,6 +34,7 @@ void McListener::onConnection(uv_stream_t* server, int status) {
   auto* self = static_cast<McListener*>(server->data);
   if (status != 0) return;
   auto* client = new McClientConn(*self, self->spec_.listen.is_unix);
+  self->counters_.accepted.add();
   if (uv_accept(server, client->io().stream()) != 0) {
     client->close();
     return;

@@ -11,6 +11,7 @@
 #include "proxy/codec/mc_request.h"
 #include "proxy/net/listener_spec.h"
 #include "proxy/net/mc_upstream.h"
+#include "proxy/net/metrics.h"
 
 namespace vcproxy::net {
 
@@ -30,6 +31,8 @@ class McListener {
   const ListenerSpec& spec() const { return spec_; }
   const codec::McRequestDecoder& decoder() const { return decoder_; }
   McUpstream* pickUpstream();
+  ListenerCounters& counters() { return counters_; }
+  const std::vector<std::unique_ptr<McUpstream>>& upstreams() const { return upstreams_; }
   void flushUpstreams();
 
  private:
@@ -46,6 +49,7 @@ class McListener {
   } server_{};
   std::vector<std::unique_ptr<McUpstream>> upstreams_;
   size_t next_upstream_ = 0;
+  ListenerCounters counters_;
 };
 
 }  // namespace vcproxy::net

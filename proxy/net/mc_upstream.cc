@@ -20,6 +20,8 @@ std::string& McUpstream::output() { return state_ == State::kConnected ? io_->ou
 
 void McUpstream::push(McPendingPtr pending) {
   pending->started_ms = uv_now(loop_);
+  pending->started_ns = uv_hrtime();
+  counters_.requests.add();
   inflight_.push_back(std::move(pending));
   if (state_ == State::kIdle) connect();
   armTick();
@@ -78,6 +80,7 @@ void McUpstream::onConnected(int status) {
   }
   if (!options_.address.is_unix) uv_tcp_nodelay(reinterpret_cast<uv_tcp_t*>(io_->stream()), 1);
   state_ = State::kConnected;
+  counters_.connected.set(1);
   backoff_ms_ = options_.backoff_min_ms;
   io_->output().swap(queued_);
   queued_.clear();
@@ -105,13 +108,15 @@ void McUpstream::onData() {
 }
 
 void McUpstream::deliver(McPending& pending, std::string_view reply) {
+  counters_.latency.observe(uv_hrtime() - pending.started_ns);
   if (pending.client == nullptr) return;  // the client went away; the reply is dropped
+  if (pending.keys_rewritten) pending.client->countHits(pending, reply);
   pending.reply.clear();
   const bool meta = codec::isMeta(pending.verb);
   const bool hidden = pending.noreply && (!meta || codec::isHiddenByQuietMode(pending.verb, reply));
   if (!hidden) {
     if (pending.keys_rewritten) {
-      codec::restoreMcReply(pending.verb, pending.base64_keys, reply, &route::Rewriter::restore, pending.reply);
+      codec::restoreMcReply(pending.verb, reply, &route::Rewriter::restore, pending.reply);
     } else {
       pending.reply.assign(reply);
     }
@@ -124,6 +129,8 @@ void McUpstream::fail(const std::string& reason) {
   const std::string reply = "SERVER_ERROR " + last_error_ + "\r\n";
   auto failed = std::move(inflight_);
   inflight_.clear();
+  counters_.errors.add(failed.size());
+  counters_.connected.set(0);
   queued_.clear();
   if (connect_req_ != nullptr) {
     connect_req_->data = nullptr;  // its callback will only free it

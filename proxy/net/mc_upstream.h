@@ -11,6 +11,7 @@
 
 #include "proxy/net/address.h"
 #include "proxy/net/mc_pending.h"
+#include "proxy/net/metrics.h"
 #include "proxy/net/stream_io.h"
 
 namespace vcproxy::net {
@@ -33,6 +34,8 @@ class McUpstream {
   bool available() const { return state_ != State::kBackoff; }
   const std::string& lastError() const { return last_error_; }
   const Address& address() const { return options_.address; }
+  BackendCounters& counters() { return counters_; }
+  const BackendCounters& counters() const { return counters_; }
 
   // Append an encoded request to output(), then push() its pending slot.
   std::string& output();
@@ -67,6 +70,7 @@ class McUpstream {
   uint64_t connect_started_ms_ = 0;
   std::string last_error_;
   bool shut_down_ = false;
+  BackendCounters counters_;
 };
 
 }  // namespace vcproxy::net

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "proxy/net/listener_spec.h"
+#include "proxy/net/metrics.h"
 #include "proxy/route/rewriter.h"
 
 namespace vcproxy::net {
@@ -44,6 +45,11 @@ class Worker {
   // The loop's current snapshot; only read on the loop thread, so no lock.
   const route::Rewriter& rewriter() const { return *rewriter_; }
 
+  // Null for caches past kMaxCountedCaches.
+  CacheCounters* cacheCounters(uint32_t cache) { return cache < kMaxCountedCaches ? &(*cache_counters_)[cache] : nullptr; }
+  const CacheCounters& cacheCounters(uint32_t cache) const { return (*cache_counters_)[cache]; }
+  const std::vector<std::unique_ptr<McListener>>& listeners() const { return listeners_; }
+
   void markDirty(McClientConn* client) { dirty_clients_.push_back(client); }
   void addClient(McClientConn* client) { clients_.insert(client); }
   void removeClient(McClientConn* client);
@@ -61,6 +67,8 @@ class Worker {
   uv_async_t wakeup_{};
   uv_check_t flush_check_{};
   std::shared_ptr<const route::Rewriter> rewriter_;
+  std::unique_ptr<std::array<CacheCounters, kMaxCountedCaches>> cache_counters_ =
+      std::make_unique<std::array<CacheCounters, kMaxCountedCaches>>();
   std::vector<std::unique_ptr<McListener>> listeners_;
   std::unordered_set<McClientConn*> clients_;
   std::vector<McClientConn*> dirty_clients_;

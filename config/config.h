@@ -44,8 +44,11 @@ struct Admin {
 };
 
 struct VersionStore {
-  std::string url;  // redis://host:port[/db] or memcache://host:port, as written
+  std::string url;  // redis://host:port[/db] or memcache://host:port, as written; empty = the backend
   uint32_t refresh_interval_ms = 1000;
+  // Store unreachable for longer than this: versioned keys are bypassed until it answers again
+  // (another sidecar may have invalidated meanwhile; stale data is never served).
+  uint32_t max_staleness_ms = 10000;
   // Parsed from `url`, so the store client does not parse it again.
   Protocol protocol = Protocol::kRedis;
   Endpoint endpoint;
@@ -62,7 +65,7 @@ struct Config {
   unsigned workers = 0;        // 0 = auto (number of cores)
   std::vector<Listener> listeners;
   Admin admin;
-  std::optional<VersionStore> version_store;  // nullopt: the first listener's backend
+  VersionStore version_store;  // url empty: the first listener's first backend
   std::vector<Cache> caches;                  // file order = priority order
 };
 

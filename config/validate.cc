@@ -16,7 +16,7 @@ constexpr std::array<std::string_view, 8> kListenerKeys = {
     "name",       "protocol",           "listen",          "backends",
     "timeout_ms", "connect_timeout_ms", "max_value_bytes", "backend_connections"};
 constexpr std::array<std::string_view, 2> kAdminKeys = {"listen", "token_file"};
-constexpr std::array<std::string_view, 2> kStoreKeys = {"url", "refresh_interval_ms"};
+constexpr std::array<std::string_view, 3> kStoreKeys = {"url", "refresh_interval_ms", "max_staleness_ms"};
 constexpr std::array<std::string_view, 2> kCacheKeys = {"name", "patterns"};
 
 constexpr size_t kNoLimit = std::numeric_limits<size_t>::max();
@@ -29,6 +29,8 @@ constexpr uint64_t kMaxValueBytes = uint64_t{1} << 30;
 constexpr uint64_t kMaxBackendConnections = 64;
 constexpr uint64_t kMinRefreshMs = 10;
 constexpr uint64_t kMaxRefreshMs = 3600000;
+constexpr uint64_t kMinStalenessMs = 100;
+constexpr uint64_t kMaxStalenessMs = 86400000;
 constexpr uint64_t kMaxRedisDb = std::numeric_limits<int32_t>::max();
 
 constexpr std::string_view kRedisScheme = "redis://";
@@ -207,12 +209,12 @@ std::string parseStoreUrl(std::string_view url, VersionStore& store) {
 
 void readVersionStore(const Field& field, Config& config, Diagnostics& diag) {
   if (!field.node.IsMap()) {
-    reportExpected(diag, field, "a map with url, refresh_interval_ms");
+    reportExpected(diag, field, "a map with url, refresh_interval_ms, max_staleness_ms");
     return;
   }
   MapView map(field, kStoreKeys, diag);
   VersionStore store;
-  if (auto f = map.required("url")) {
+  if (auto f = map.optional("url")) {
     if (auto url = readString(*f, kStoreUrlForms, diag)) {
       std::string why = parseStoreUrl(*url, store);
       if (!why.empty()) reportExpected(diag, *f, kStoreUrlForms, why);
@@ -221,6 +223,7 @@ void readVersionStore(const Field& field, Config& config, Diagnostics& diag) {
   }
   readUint32(map, "refresh_interval_ms", kMinRefreshMs, kMaxRefreshMs, store.refresh_interval_ms,
              diag);
+  readUint32(map, "max_staleness_ms", kMinStalenessMs, kMaxStalenessMs, store.max_staleness_ms, diag);
   config.version_store = std::move(store);
 }
 

@@ -7,6 +7,8 @@
 #include <string_view>
 
 #include "config/loader.h"
+#include "proxy/app/cli.h"
+#include "proxy/app/control_plane.h"
 #include "proxy/app/proxy_server.h"
 #include "proxy/log/log.h"
 
@@ -16,6 +18,8 @@ constexpr std::string_view kUsage =
     "usage:\n"
     "  vcproxy --config FILE [--log-level debug|info|warn|error]   run the proxy\n"
     "  vcproxy check-config FILE                                  validate a config, print every error\n"
+    "  vcproxy invalidate NAME... | invalidate --all | versions | explain KEY\n"
+    "                          [--admin URL] [--token T | --token-file F]   admin API client\n"
     "  vcproxy --version\n";
 
 int checkConfig(const std::string& path) {
@@ -48,9 +52,15 @@ int run(const std::string& path) {
     return 1;
   }
   const sigset_t signals = blockSignals();
-  vcproxy::app::ProxyServer server(*result.config, vcproxy::app::makeRewriter(*result.config));
+  const vcproxy::config::Config& config = *result.config;
+  vcproxy::app::ControlPlane control(config);
   std::string error;
-  if (!server.start(error)) {
+  if (!control.init(error)) {
+    vcproxy::log::error(error);
+    return 1;
+  }
+  vcproxy::app::ProxyServer server(config, control.initialRewriter());
+  if (!server.start(error) || !control.start(server, error)) {
     vcproxy::log::error(error);
     return 1;
   }
@@ -64,6 +74,7 @@ int run(const std::string& path) {
     vcproxy::log::info(std::string("received ") + strsignal(sig) + ", shutting down");
     break;
   }
+  control.stop();
   server.stop();
   vcproxy::log::info("stopped");
   return 0;
@@ -72,6 +83,7 @@ int run(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && vcproxy::app::isCliCommand(argv[1])) return vcproxy::app::runCli({argv + 1, argv + argc});
   std::string config_path;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "config/endpoint.h"
 #include "proxy/log/log.h"
 #include "proxy/net/address.h"
 
@@ -14,7 +15,16 @@ net::Address toAddress(const config::Endpoint& endpoint) {
   return {endpoint.is_unix, endpoint.host, endpoint.port, endpoint.path, endpoint.text};
 }
 
-net::ListenerSpec toSpec(const config::Listener& listener) {
+// Whether the listener's backend is where the memcached version store lives (by default, the
+// first listener's backend).
+bool holdsVersions(const config::Config& config, const config::Listener& listener) {
+  if (listener.protocol != config::Protocol::kMemcache) return false;
+  const config::VersionStore& store = config.version_store;
+  if (store.url.empty()) return &listener == &config.listeners.front();
+  return store.protocol == config::Protocol::kMemcache && config::sameAddress(store.endpoint, listener.backends.front());
+}
+
+net::ListenerSpec toSpec(const config::Config& config, const config::Listener& listener) {
   net::ListenerSpec spec;
   spec.name = listener.name;
   spec.protocol = listener.protocol == config::Protocol::kRedis ? net::Protocol::kRedis : net::Protocol::kMemcache;
@@ -24,6 +34,7 @@ net::ListenerSpec toSpec(const config::Listener& listener) {
   spec.connect_timeout_ms = listener.connect_timeout_ms;
   spec.max_value_bytes = listener.max_value_bytes;
   spec.backend_connections = listener.backend_connections;
+  spec.backend_holds_versions = holdsVersions(config, listener);
   return spec;
 }
 
@@ -34,17 +45,6 @@ unsigned workerCount(const config::Config& config) {
 }
 
 }  // namespace
-
-std::shared_ptr<const route::Rewriter> makeRewriter(const config::Config& config) {
-  std::vector<std::vector<std::string>> patterns;
-  std::vector<std::string> names;
-  for (const auto& cache : config.caches) {
-    patterns.push_back(cache.patterns);
-    names.push_back(cache.name);
-  }
-  return std::make_shared<const route::Rewriter>(std::make_shared<const route::Matcher>(patterns),
-                                                 route::makeInitialTable(config.namespace_name, names));
-}
 
 ProxyServer::ProxyServer(const config::Config& config, std::shared_ptr<const route::Rewriter> rewriter)
     : config_(config), rewriter_(std::move(rewriter)) {}
@@ -59,7 +59,7 @@ bool ProxyServer::start(std::string& error) {
       error = "listener " + listener.name + ": the redis protocol is not available in this build yet";
       return false;
     }
-    const net::ListenerSpec spec = toSpec(listener);
+    const net::ListenerSpec spec = toSpec(config_, listener);
     // TCP: one SO_REUSEPORT socket per worker. Unix: one socket, shared by every worker.
     const int shared_fd = spec.listen.is_unix ? net::openListenSocket(spec.listen, error) : -1;
     if (spec.listen.is_unix && shared_fd < 0) return false;
@@ -76,6 +76,10 @@ bool ProxyServer::start(std::string& error) {
   for (auto& worker : workers_) worker->start();
   log::info("started " + std::to_string(count) + " worker(s)");
   return true;
+}
+
+void ProxyServer::publish(const std::shared_ptr<const route::Rewriter>& rewriter) {
+  for (auto& worker : workers_) worker->publish(rewriter);
 }
 
 void ProxyServer::stop() {

@@ -19,6 +19,10 @@ class ProxyServer {
   // Binds every listener on every worker and starts the threads; false with `error` if not.
   bool start(std::string& error);
   void stop();
+  // Thread-safe: every worker swaps to `rewriter` on its next loop iteration.
+  void publish(const std::shared_ptr<const route::Rewriter>& rewriter);
+  // For metrics and readiness; fixed once start() returned.
+  const std::vector<std::unique_ptr<net::Worker>>& workers() const { return workers_; }
 
  private:
   const config::Config& config_;
@@ -26,7 +30,5 @@ class ProxyServer {
   std::vector<std::unique_ptr<net::Worker>> workers_;
 };
 
-// The rewriter for a config: its caches' patterns and a first version for each cache.
-std::shared_ptr<const route::Rewriter> makeRewriter(const config::Config& config);
 
 }  // namespace vcproxy::app

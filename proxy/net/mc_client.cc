@@ -83,6 +83,8 @@ void McClientConn::handleRequest(const codec::McRequest& request) {
   }
   codec::encodeMcRequest(request, wire_keys_, upstream->output());
   auto pending = std::make_shared<McPending>();
+  const bool flush_now = request.verb == codec::McVerb::kFlushAll &&
+                         (request.tokens.size() == 1 + (request.noreply ? 1 : 0) || request.tokens[1] == "0");
   pending->verb = request.verb;
   pending->noreply = request.noreply;
   pending->base64_keys = request.base64_keys;
@@ -91,6 +93,28 @@ void McClientConn::handleRequest(const codec::McRequest& request) {
   pending->client = this;
   replies_.push_back(pending);
   upstream->push(std::move(pending));
+  if (flush_now && listener_.spec().backend_holds_versions) restoreVersionsAfterFlush(*upstream);
+}
+
+// Right behind the flush on the same connection, so no version fetch can see the store empty in
+// between: `add` the versions in use (never overwriting: an invalidation made meanwhile by
+// another sidecar wins). Caches in bypass (or not loaded yet) are left to the next fetch.
+void McClientConn::restoreVersionsAfterFlush(McUpstream& upstream) {
+  const route::VersionTable& versions = worker_.rewriter().versions();
+  const auto add = [&upstream](const std::string& key, std::string_view value) {
+    upstream.output() += "add " + key + " 0 0 " + std::to_string(value.size()) + "\r\n";
+    upstream.output().append(value).append("\r\n");
+    auto pending = std::make_shared<McPending>();  // no client: its reply is dropped
+    pending->verb = codec::McVerb::kAdd;
+    upstream.push(std::move(pending));
+  };
+  for (const auto& cache : versions.caches()) {
+    if (cache.mode == route::CacheMode::kBypass) continue;
+    add(route::versionStoreKey(versions.namespaceName(), cache.name), cache.version);
+    if (cache.mode != route::CacheMode::kNormal) {
+      add(route::modeStoreKey(versions.namespaceName(), cache.name), route::modeName(cache.mode));
+    }
+  }
 }
 
 // Keys of caches in bypass or write-only mode read as misses (they are left out of what goes

@@ -17,6 +17,7 @@
 namespace vcproxy::net {
 
 class McListener;
+class McUpstream;
 class Worker;
 
 class McClientConn {
@@ -41,6 +42,7 @@ class McClientConn {
   bool rewriteKeys(const codec::McRequest& request, bool& rewritten);
   bool applyModes(const codec::McRequest& request);
   void countRequest(codec::McVerb verb, uint32_t cache);
+  void restoreVersionsAfterFlush(McUpstream& upstream);
   void answer(std::string_view reply, bool close_after = false);
   void markDirty();
   void detachReplies();

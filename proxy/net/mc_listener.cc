@@ -26,8 +26,12 @@ bool McListener::listen(int fd, std::string& error) {
   }
   server_.handle.data = this;
   if (rc == 0) rc = uv_listen(&server_.stream, 1024, &McListener::onConnection);
-  if (rc != 0) error = spec_.listen.text + ": listen: " + uv_strerror(rc);
-  return rc == 0;
+  if (rc != 0) {
+    error = spec_.listen.text + ": listen: " + uv_strerror(rc);
+    return false;
+  }
+  for (auto& upstream : upstreams_) upstream->start();
+  return true;
 }
 
 void McListener::onConnection(uv_stream_t* server, int status) {

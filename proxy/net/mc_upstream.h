@@ -38,6 +38,10 @@ class McUpstream {
   const BackendCounters& counters() const { return counters_; }
 
   // Append an encoded request to output(), then push() its pending slot.
+  // Connects now rather than on the first request, so readiness reflects the backend.
+  void start() {
+    if (state_ == State::kIdle) connect();
+  }
   std::string& output();
   void push(McPendingPtr pending);
   void flush();  // sends what output() holds (the worker calls it once per loop iteration)

@@ -48,4 +48,12 @@ std::optional<VersionedKey> parseVersionedKey(std::string_view stored) {
   return parsed;
 }
 
+std::string versionStoreKey(std::string_view name_space, std::string_view cache) {
+  return std::string(kReservedMarker) + std::string(name_space) + ":!version:" + std::string(cache);
+}
+
+std::string modeStoreKey(std::string_view name_space, std::string_view cache) {
+  return std::string(kReservedMarker) + std::string(name_space) + ":!mode:" + std::string(cache);
+}
+
 }  // namespace vcproxy::route

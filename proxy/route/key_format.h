@@ -20,6 +20,11 @@ std::string makeKeyPrefix(std::string_view ns, std::string_view cache, std::stri
 // True if the key starts with kReservedMarker (such client keys are refused).
 bool hasReservedMarker(std::string_view key);
 
+// The memcached version store's own keys (documented in proxy/versions/version_store.h); the
+// data path needs them too, to put versions back right after a flush_all it forwarded.
+std::string versionStoreKey(std::string_view name_space, std::string_view cache);
+std::string modeStoreKey(std::string_view name_space, std::string_view cache);
+
 // Views into the stored key passed to parseVersionedKey.
 struct VersionedKey {
   std::string_view ns;

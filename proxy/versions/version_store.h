@@ -18,6 +18,8 @@ namespace vcproxy::versions {
 struct StoredCache {
   std::string version;  // 8 characters [A-Za-z0-9]
   std::string mode;     // "normal", "bypass" or "write-only"
+
+  bool operator==(const StoredCache&) const = default;
 };
 using VersionMap = std::map<std::string, StoredCache>;  // by cache name
 
@@ -33,7 +35,8 @@ class VersionStore {
   virtual void fetch(const std::vector<std::string>& names, FetchDone done) = 0;
 
   // Writes `changes` unconditionally (an invalidation or a mode change), then tells the other
-  // sidecars (Redis PUBLISH). `error` empty on success; on error the store may hold some of the
+  // sidecars (Redis PUBLISH). An empty `version` or `mode` in a change means "leave it as it is":
+  // a mode change must never write back a version another sidecar may just have replaced. `error` empty on success; on error the store may hold some of the
   // changes only if the store itself failed mid-way (say so in the message).
   using WriteDone = std::function<void(std::string error)>;
   virtual void write(const VersionMap& changes, WriteDone done) = 0;

@@ -28,7 +28,8 @@ std::vector<std::string_view> expectedTokens(const McRequest& request) {
   const bool meta = codec::isMeta(request.verb);
   for (size_t i = 0; i < request.tokens.size(); ++i) {
     const bool key = i >= request.first_key && i < request.first_key + request.key_count;
-    if (!key && meta && i >= 2 && request.tokens[i] == "q") continue;
+    const size_t first_flag = request.verb == McVerb::kMetaSet ? 3 : 2;
+    if (!key && meta && i >= first_flag && request.tokens[i][0] == 'q') continue;  // any q… flag is quiet
     if (!meta && request.noreply && i + 1 == request.tokens.size() && request.tokens[i] == "noreply") continue;
     tokens.push_back(request.tokens[i]);
   }

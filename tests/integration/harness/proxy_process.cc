@@ -5,7 +5,10 @@
 #include <chrono>
 #include <exception>
 
+#include <thread>
+
 #include "tests/integration/harness/ports.h"
+#include "tests/integration/harness/text_client.h"
 
 namespace vcproxy::test {
 namespace {
@@ -48,8 +51,48 @@ std::string toYaml(const MemcacheProxyConfig& config) {
   return yaml;
 }
 
+namespace {
+
+// Every proxy of a test gets its own admin port (the default 9100 would collide between tests).
+std::string withAdminPort(std::string yaml, uint16_t& admin_port) {
+  const size_t at = yaml.find("\nadmin:");
+  if (at == std::string::npos) {
+    admin_port = freePort();
+    return yaml + "admin:\n  listen: 127.0.0.1:" + std::to_string(admin_port) + "\n";
+  }
+  const size_t port_at = yaml.find("127.0.0.1:", at);
+  admin_port = port_at == std::string::npos ? 0 : static_cast<uint16_t>(std::stoi(yaml.substr(port_at + 10)));
+  return yaml;
+}
+
+// GET /readyz until it answers 200, as a Kubernetes readiness probe would before sending traffic.
+std::string waitUntilReady(uint16_t admin_port, Process& process, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!process.running()) return "vcproxy exited";
+    try {
+      TextClient client(admin_port, std::chrono::seconds(2));
+      if (client.send("GET /readyz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")) {
+        ReadResult status = client.readLine();
+        if (status == "HTTP/1.1 200 OK") return {};
+        last = status.data + " " + client.readUntil("}").data;
+      }
+    } catch (const std::exception& e) {
+      last = e.what();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return "not ready within the timeout; last /readyz answer: " + last;
+}
+
+}  // namespace
+
 ProxyProcess::ProxyProcess(std::string binary, std::string yaml, uint16_t listen_port)
-    : binary_(std::move(binary)), config_("vcproxy.yaml", yaml), log_("vcproxy.log"), listen_port_(listen_port) {}
+    : binary_(std::move(binary)),
+      config_("vcproxy.yaml", withAdminPort(std::move(yaml), admin_port_)),
+      log_("vcproxy.log"),
+      listen_port_(listen_port) {}
 
 ProxyProcess::~ProxyProcess() {
   if (process_ && !stopped_) {
@@ -69,6 +112,7 @@ testing::AssertionResult ProxyProcess::start() {
     return testing::AssertionFailure() << e.what();
   }
   std::string error = waitUntilAccepting(listen_port_, *process_, kStartTimeout);
+  if (error.empty() && admin_port_ != 0) error = waitUntilReady(admin_port_, *process_, kStartTimeout);
   if (error.empty()) return testing::AssertionSuccess();
   process_->stop();
   stopped_ = true;  // reported here; the destructor must not report it again

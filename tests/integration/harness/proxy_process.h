@@ -37,13 +37,15 @@ class ProxyProcess {
   ProxyProcess(const ProxyProcess&) = delete;
   ProxyProcess& operator=(const ProxyProcess&) = delete;
 
-  // Starts it and waits (up to 10 s) until 127.0.0.1:listen_port accepts. On failure the message
-  // carries the proxy's stderr.
+  // Starts it and waits (up to 10 s) until 127.0.0.1:listen_port accepts and the admin port's
+  // /readyz answers 200 (versions loaded, backends connected). On failure the message carries the
+  // proxy's stderr. A YAML without an `admin:` section gets one on a free port.
   testing::AssertionResult start();
   // SIGTERM, then checks it exited by itself with code 0 (not by a signal, not after SIGKILL).
   testing::AssertionResult stop();
 
   uint16_t port() const { return listen_port_; }
+  uint16_t adminPort() const { return admin_port_; }
   Process* process() const { return process_.get(); }
   const std::string& configPath() const { return config_.path(); }
   std::string logs() const { return log_.read(); }
@@ -54,6 +56,7 @@ class ProxyProcess {
   std::string withLogs(const std::string& what);
 
   std::string binary_;
+  uint16_t admin_port_ = 0;  // declared before config_, which sets it while it is built
   TempFile config_;
   TempFile log_;
   uint16_t listen_port_;

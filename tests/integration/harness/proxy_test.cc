@@ -10,8 +10,11 @@
 namespace vcproxy::test {
 namespace {
 
-// vcproxy's own keys (a memcached version store in the backend) are recognised by this marker.
-constexpr std::string_view kVersionStoreMarker = "vcproxy";
+// vcproxy's own keys (the memcached version store in the backend): ~vc:<ns>:!version:<cache>
+// and ~vc:<ns>:!mode:<cache>, as proxy/versions/version_store.h documents.
+bool isVersionStoreKey(std::string_view key) {
+  return key.starts_with("~vc:") && key.find(":!", 4) != std::string_view::npos;
+}
 constexpr size_t kLogTail = 64 * 1024;
 
 std::string listing(const std::vector<std::string>& keys) {
@@ -98,7 +101,7 @@ void MemcacheProxyTest::expectBackendKeys(const BackendExpectation& expected) {
       raw_found.insert(key);
     } else if (want_versioned.count(key)) {
       ADD_FAILURE() << "key stored raw instead of versioned: " << key;
-    } else if (key.find(kVersionStoreMarker) == std::string::npos) {
+    } else if (!isVersionStoreKey(key)) {
       ADD_FAILURE() << "unexpected key in the backend: " << key;
     }
   }
@@ -118,7 +121,7 @@ void MemcacheProxyTest::expectOnlyVersionedKeys(const std::string& cache, const 
   SCOPED_TRACE("keys stored in the backend:\n" + listing(dump.keys));
   for (const auto& key : dump.keys) {
     auto parsed = parseVersionedKey(key);
-    if (!parsed && key.find(kVersionStoreMarker) != std::string::npos) continue;
+    if (!parsed && isVersionStoreKey(key)) continue;
     EXPECT_TRUE(parsed && parsed->name_space == name_space && parsed->cache == cache)
         << "not versioned for cache '" << cache << "': " << key;
   }

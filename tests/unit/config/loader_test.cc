@@ -88,13 +88,13 @@ void expectExampleValues(const Config& config) {
   EXPECT_EQ(config.admin.listen.port, 9100);
   EXPECT_EQ(config.admin.token_file, "/run/secrets/vcproxy-token");
 
-  ASSERT_TRUE(config.version_store.has_value());
-  EXPECT_EQ(config.version_store->url, "redis://127.0.0.1:6379/0");
-  EXPECT_EQ(config.version_store->refresh_interval_ms, 1000u);
-  EXPECT_EQ(config.version_store->protocol, Protocol::kRedis);
-  EXPECT_EQ(config.version_store->endpoint.host, "127.0.0.1");
-  EXPECT_EQ(config.version_store->endpoint.port, 6379);
-  EXPECT_EQ(config.version_store->db, 0u);
+  ASSERT_FALSE(config.version_store.url.empty());
+  EXPECT_EQ(config.version_store.url, "redis://127.0.0.1:6379/0");
+  EXPECT_EQ(config.version_store.refresh_interval_ms, 1000u);
+  EXPECT_EQ(config.version_store.protocol, Protocol::kRedis);
+  EXPECT_EQ(config.version_store.endpoint.host, "127.0.0.1");
+  EXPECT_EQ(config.version_store.endpoint.port, 6379);
+  EXPECT_EQ(config.version_store.db, 0u);
 
   ASSERT_EQ(config.caches.size(), 2u);
   EXPECT_EQ(config.caches[0].name, "bans");

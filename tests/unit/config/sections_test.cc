@@ -64,31 +64,39 @@ TEST(VersionStore, Url) {
   EXPECT_TRUE(hasOneError(store("redis://:pw@h:1"), 7, 8, {kWhat, "credentials"}));
   EXPECT_TRUE(hasOneError(store("redis://unix:/tmp/r.sock"), 7, 8, {kWhat}));
   EXPECT_TRUE(hasOneError(store("[redis://h:1]"), 7, 8, {kWhat, "got a list"}));
-  EXPECT_TRUE(hasOneError(with("version_store:\n  refresh_interval_ms: 100\n"), 7, 3,
-                          {"version_store: missing required key \"url\""}));
   EXPECT_TRUE(hasOneError(with("version_store: redis://h:1\n"), 6, 16,
-                          {"version_store: expected a map with url, refresh_interval_ms"}));
+                          {"version_store: expected a map with url, refresh_interval_ms, max_staleness_ms"}));
 }
 
 TEST(VersionStore, Values) {
   Config config = loadsOk(with("version_store:\n  url: memcache://cache.local:11211\n"));
-  ASSERT_TRUE(config.version_store.has_value());
-  EXPECT_EQ(config.version_store->url, "memcache://cache.local:11211");
-  EXPECT_EQ(config.version_store->protocol, Protocol::kMemcache);
-  EXPECT_EQ(config.version_store->endpoint.host, "cache.local");
-  EXPECT_EQ(config.version_store->endpoint.port, 11211);
-  EXPECT_EQ(config.version_store->refresh_interval_ms, 1000u);  // default
+  ASSERT_FALSE(config.version_store.url.empty());
+  EXPECT_EQ(config.version_store.url, "memcache://cache.local:11211");
+  EXPECT_EQ(config.version_store.protocol, Protocol::kMemcache);
+  EXPECT_EQ(config.version_store.endpoint.host, "cache.local");
+  EXPECT_EQ(config.version_store.endpoint.port, 11211);
+  EXPECT_EQ(config.version_store.refresh_interval_ms, 1000u);  // default
 
   config =
       loadsOk(with("version_store:\n  url: redis://[::1]:6379/3\n  refresh_interval_ms: 10\n"));
-  ASSERT_TRUE(config.version_store.has_value());
-  EXPECT_EQ(config.version_store->protocol, Protocol::kRedis);
-  EXPECT_EQ(config.version_store->endpoint.host, "::1");
-  EXPECT_EQ(config.version_store->db, 3u);
-  EXPECT_EQ(config.version_store->refresh_interval_ms, 10u);
+  ASSERT_FALSE(config.version_store.url.empty());
+  EXPECT_EQ(config.version_store.protocol, Protocol::kRedis);
+  EXPECT_EQ(config.version_store.endpoint.host, "::1");
+  EXPECT_EQ(config.version_store.db, 3u);
+  EXPECT_EQ(config.version_store.refresh_interval_ms, 10u);
 
   config = loadsOk(with("version_store:\n  url: redis://h:1\n  refresh_interval_ms: 3600000\n"));
-  EXPECT_EQ(config.version_store->refresh_interval_ms, 3600000u);
+  EXPECT_EQ(config.version_store.refresh_interval_ms, 3600000u);
+}
+
+TEST(VersionStore, DefaultsToTheBackend) {
+  Config config = loadsOk(with("version_store:\n  refresh_interval_ms: 100\n  max_staleness_ms: 2000\n"));
+  EXPECT_TRUE(config.version_store.url.empty());
+  EXPECT_EQ(config.version_store.refresh_interval_ms, 100u);
+  EXPECT_EQ(config.version_store.max_staleness_ms, 2000u);
+  EXPECT_EQ(loadsOk(with("")).version_store.max_staleness_ms, 10000u);
+  EXPECT_TRUE(hasOneError(with("version_store:\n  max_staleness_ms: 99\n"), 7, 21,
+                          {"version_store.max_staleness_ms: expected an integer 100..86400000", "got 99"}));
 }
 
 TEST(VersionStore, RefreshInterval) {

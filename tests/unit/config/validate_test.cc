@@ -40,7 +40,7 @@ TEST(Validate, MinimalConfigGetsDefaults) {
   EXPECT_EQ(config.admin.listen.text, "127.0.0.1:9100");
   EXPECT_FALSE(config.admin.listen.is_unix);
   EXPECT_EQ(config.admin.token_file, "");
-  EXPECT_FALSE(config.version_store.has_value());
+  EXPECT_TRUE(config.version_store.url.empty());
   EXPECT_TRUE(config.caches.empty());
   ASSERT_EQ(config.listeners.size(), 1u);
   const Listener& listener = config.listeners[0];

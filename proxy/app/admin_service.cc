@@ -1,0 +1,126 @@
+#include "proxy/app/admin_service.h"
+
+#include "proxy/app/metrics_text.h"
+#include "proxy/app/one_shot.h"
+#include "proxy/codec/mc_request.h"
+#include "proxy/codec/resp_encode.h"
+#include "proxy/route/version.h"
+
+namespace vcproxy::app {
+namespace {
+
+admin::CacheInfo toInfo(const versions::CacheState& state) {
+  return {state.name, state.version, state.patterns, state.mode, state.version_age_seconds};
+}
+
+net::Address toAddress(const config::Endpoint& endpoint) {
+  return {endpoint.is_unix, endpoint.host, endpoint.port, endpoint.path, endpoint.text};
+}
+
+}  // namespace
+
+AdminService::AdminService(uv_loop_t* loop, const config::Config& config, versions::VersionManager& manager,
+                           const versions::VersionStore& store, const ProxyServer& server)
+    : loop_(loop), config_(config), manager_(manager), store_(store), server_(server) {}
+
+std::vector<admin::CacheInfo> AdminService::caches() const {
+  std::vector<admin::CacheInfo> infos;
+  for (const auto& state : manager_.caches()) infos.push_back(toInfo(state));
+  return infos;
+}
+
+std::optional<admin::CacheInfo> AdminService::cache(const std::string& name) const {
+  for (const auto& state : manager_.caches()) {
+    if (state.name == name) return toInfo(state);
+  }
+  return std::nullopt;
+}
+
+admin::ExplainResult AdminService::explain(const std::string& key) const {
+  const auto rewriter = manager_.current();
+  admin::ExplainResult result{key, std::nullopt, key, {}};
+  uint32_t cache = route::Matcher::kNoCache;
+  std::string rewritten;
+  const auto status = rewriter->rewrite(key, codec::kMaxKeyLength, rewritten, &cache);
+  if (cache != route::Matcher::kNoCache) result.cache = rewriter->versions().at(cache).name;
+  if (status == route::RewriteStatus::kRewritten) result.rewritten = rewritten;
+  if (status == route::RewriteStatus::kReserved) result.error = "the key starts with the reserved prefix ~vc:";
+  if (status == route::RewriteStatus::kTooLong) result.error = "the key is over 250 bytes once versioned (memcached's limit)";
+  if (!manager_.loaded()) result.error = "versions are not loaded yet: versioned keys are bypassed";
+  return result;
+}
+
+void AdminService::invalidate(std::vector<std::string> names, bool all, InvalidateDone done) {
+  if (all) {
+    names.clear();
+    for (const auto& state : manager_.caches()) names.push_back(state.name);
+  }
+  for (const auto& name : names) {
+    if (!manager_.hasCache(name)) return done({}, {404, "unknown cache: " + name});
+  }
+  manager_.invalidate(names, [this, done = std::move(done)](std::vector<versions::VersionChange> changes, std::string error) {
+    if (!error.empty()) return done({}, {503, "version store " + store_.describe() + ": " + error + "; nothing changed"});
+    std::vector<admin::Invalidation> result;
+    for (auto& change : changes) result.push_back({change.name, change.version, change.previous});
+    done(std::move(result), {});
+  });
+}
+
+void AdminService::setMode(const std::string& name, const std::string& mode, CacheDone done) {
+  if (!manager_.hasCache(name)) return done(std::nullopt, {404, "unknown cache: " + name});
+  if (!route::parseMode(mode)) return done(std::nullopt, {400, "mode must be normal, bypass or write-only"});
+  manager_.setMode(name, mode, [this, name, done = std::move(done)](std::string error) {
+    if (!error.empty()) return done(std::nullopt, {503, "version store " + store_.describe() + ": " + error + "; nothing changed"});
+    done(cache(name), {});
+  });
+}
+
+void AdminService::deleteKey(const std::string& listener, const std::string& key, DeleteDone done) {
+  const config::Listener* found = nullptr;
+  for (const auto& l : config_.listeners) found = l.name == listener ? &l : found;
+  if (found == nullptr) return done(false, {404, "unknown listener: " + listener});
+  const bool memcache = found->protocol == config::Protocol::kMemcache;
+  std::string wire = key;
+  const auto status = manager_.current()->rewrite(key, memcache ? codec::kMaxKeyLength : SIZE_MAX, wire);
+  if (status == route::RewriteStatus::kReserved || status == route::RewriteStatus::kTooLong ||
+      (memcache && !codec::isValidTextKey(key))) {
+    return done(false, {400, "key refused: " + std::string(route::rewriteStatusName(status))});
+  }
+  if (status == route::RewriteStatus::kUnchanged) wire = key;
+  std::string request;
+  if (memcache) {
+    request = "delete " + wire + "\r\n";
+  } else {
+    const std::string_view args[] = {"DEL", wire};
+    codec::appendRespCommand(args, request);
+  }
+  sendOneRequest(loop_, toAddress(found->backends.front()), std::move(request), found->timeout_ms,
+                 [done = std::move(done)](std::string line, std::string error) {
+                   if (!error.empty()) return done(false, {503, error});
+                   if (line == "DELETED" || line == ":1") return done(true, {});
+                   if (line == "NOT_FOUND" || line == ":0") return done(false, {});
+                   done(false, {502, "backend answered: " + line});
+                 });
+}
+
+void AdminService::reload(ReloadDone done) {
+  done({"reloading the config is not available yet: restart vcproxy to apply a new config"});
+}
+
+admin::Health AdminService::liveness() const { return {}; }
+
+admin::Health AdminService::readiness() const {
+  admin::Health health;
+  if (!manager_.loaded()) health.reasons.push_back("versions not loaded yet: " + manager_.storeError());
+  if (manager_.degraded()) {
+    health.reasons.push_back("version store " + store_.describe() + " unreachable for too long: " +
+                             manager_.storeError() + " (versioned keys are bypassed)");
+  }
+  for (const auto& reason : unreachableBackends(server_)) health.reasons.push_back(reason);
+  health.ok = health.reasons.empty();
+  return health;
+}
+
+std::string AdminService::metrics() const { return renderMetrics(server_, manager_, store_); }
+
+}  // namespace vcproxy::app

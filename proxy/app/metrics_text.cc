@@ -1,0 +1,157 @@
+#include "proxy/app/metrics_text.h"
+
+#include <map>
+#include <sstream>
+
+#include "proxy/net/mc_listener.h"
+
+namespace vcproxy::app {
+namespace {
+
+// Label values are escaped as the format requires: backslash, double quote and newline.
+std::string label(std::string_view value) {
+  std::string out;
+  for (const char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    out += c == '\n' ? 'n' : c;
+  }
+  return out;
+}
+
+void header(std::ostringstream& out, const char* name, const char* type, const char* help) {
+  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+}
+
+struct BackendTotals {
+  uint64_t requests = 0, errors = 0, count = 0;
+  int64_t connected = 0;
+  double sum = 0;
+  std::array<uint64_t, net::kLatencyBounds.size() + 1> buckets{};
+};
+
+// Sums every worker's upstream counters per (listener, backend).
+std::map<std::pair<std::string, std::string>, BackendTotals> backendTotals(const ProxyServer& server) {
+  std::map<std::pair<std::string, std::string>, BackendTotals> totals;
+  for (const auto& worker : server.workers()) {
+    for (const auto& listener : worker->listeners()) {
+      for (const auto& upstream : listener->upstreams()) {
+        BackendTotals& t = totals[{listener->spec().name, upstream->address().text}];
+        const net::BackendCounters& c = upstream->counters();
+        t.requests += c.requests.get();
+        t.errors += c.errors.get();
+        t.connected += c.connected.get();
+        t.count += c.latency.count();
+        t.sum += c.latency.sumSeconds();
+        for (size_t i = 0; i < t.buckets.size(); ++i) t.buckets[i] += c.latency.bucket(i);
+      }
+    }
+  }
+  return totals;
+}
+
+void renderCaches(std::ostringstream& out, const ProxyServer& server, const versions::VersionManager& manager) {
+  const auto caches = manager.caches();
+  const auto sum = [&](size_t id, const net::Counter net::CacheCounters::*counter) {
+    uint64_t total = 0;
+    for (const auto& worker : server.workers()) {
+      const net::Worker& w = *worker;
+      total += (w.cacheCounters(static_cast<uint32_t>(id)).*counter).get();
+    }
+    return total;
+  };
+  header(out, "vcproxy_cache_reads_total", "counter", "Keys read through the proxy (get, gets, gat, gats, mg).");
+  for (size_t i = 0; i < caches.size() && i < net::kMaxCountedCaches; ++i)
+    out << "vcproxy_cache_reads_total{cache=\"" << label(caches[i].name) << "\"} " << sum(i, &net::CacheCounters::reads) << '\n';
+  header(out, "vcproxy_cache_hits_total", "counter", "Keys read and found.");
+  for (size_t i = 0; i < caches.size() && i < net::kMaxCountedCaches; ++i)
+    out << "vcproxy_cache_hits_total{cache=\"" << label(caches[i].name) << "\"} " << sum(i, &net::CacheCounters::hits) << '\n';
+  header(out, "vcproxy_cache_misses_total", "counter", "Keys read and not found (or bypassed).");
+  for (size_t i = 0; i < caches.size() && i < net::kMaxCountedCaches; ++i) {
+    const uint64_t reads = sum(i, &net::CacheCounters::reads), hits = sum(i, &net::CacheCounters::hits);
+    out << "vcproxy_cache_misses_total{cache=\"" << label(caches[i].name) << "\"} " << (reads > hits ? reads - hits : 0) << '\n';
+  }
+  header(out, "vcproxy_cache_sets_total", "counter", "Writes of values (set, add, replace, append, prepend, cas, ms).");
+  for (size_t i = 0; i < caches.size() && i < net::kMaxCountedCaches; ++i)
+    out << "vcproxy_cache_sets_total{cache=\"" << label(caches[i].name) << "\"} " << sum(i, &net::CacheCounters::writes) << '\n';
+  header(out, "vcproxy_cache_invalidations_total", "counter", "Invalidations made through this sidecar.");
+  for (const auto& cache : caches)
+    out << "vcproxy_cache_invalidations_total{cache=\"" << label(cache.name) << "\"} " << manager.invalidations(cache.name) << '\n';
+  header(out, "vcproxy_cache_version_age_seconds", "gauge", "Time since this sidecar first saw the cache's current version.");
+  for (const auto& cache : caches)
+    out << "vcproxy_cache_version_age_seconds{cache=\"" << label(cache.name) << "\"} " << cache.version_age_seconds << '\n';
+}
+
+void renderBackends(std::ostringstream& out, const ProxyServer& server) {
+  const auto totals = backendTotals(server);
+  const auto labels = [](const auto& key) {
+    return "listener=\"" + label(key.first) + "\",backend=\"" + label(key.second) + "\"";
+  };
+  header(out, "vcproxy_backend_requests_total", "counter", "Requests sent to the backend.");
+  for (const auto& [key, t] : totals) out << "vcproxy_backend_requests_total{" << labels(key) << "} " << t.requests << '\n';
+  header(out, "vcproxy_backend_errors_total", "counter", "Requests answered with an error because of the backend (down, timeout).");
+  for (const auto& [key, t] : totals) out << "vcproxy_backend_errors_total{" << labels(key) << "} " << t.errors << '\n';
+  header(out, "vcproxy_backend_connections", "gauge", "Open connections to the backend.");
+  for (const auto& [key, t] : totals) out << "vcproxy_backend_connections{" << labels(key) << "} " << t.connected << '\n';
+  header(out, "vcproxy_backend_latency_seconds", "histogram", "Time from sending a request to its reply.");
+  for (const auto& [key, t] : totals) {
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < t.buckets.size(); ++i) {
+      cumulative += t.buckets[i];
+      out << "vcproxy_backend_latency_seconds_bucket{" << labels(key) << ",le=\"";
+      if (i < net::kLatencyBounds.size()) out << net::kLatencyBounds[i];
+      else out << "+Inf";
+      out << "\"} " << cumulative << '\n';
+    }
+    out << "vcproxy_backend_latency_seconds_sum{" << labels(key) << "} " << t.sum << '\n';
+    out << "vcproxy_backend_latency_seconds_count{" << labels(key) << "} " << t.count << '\n';
+  }
+}
+
+void renderListeners(std::ostringstream& out, const ProxyServer& server) {
+  std::map<std::string, std::pair<int64_t, uint64_t>> listeners;  // active, accepted
+  for (const auto& worker : server.workers()) {
+    for (const auto& listener : worker->listeners()) {
+      auto& [active, accepted] = listeners[listener->spec().name];
+      active += listener->counters().active.get();
+      accepted += listener->counters().accepted.get();
+    }
+  }
+  header(out, "vcproxy_client_connections", "gauge", "Open client connections.");
+  for (const auto& [name, v] : listeners) out << "vcproxy_client_connections{listener=\"" << label(name) << "\"} " << v.first << '\n';
+  header(out, "vcproxy_client_connections_accepted_total", "counter", "Client connections accepted.");
+  for (const auto& [name, v] : listeners)
+    out << "vcproxy_client_connections_accepted_total{listener=\"" << label(name) << "\"} " << v.second << '\n';
+}
+
+}  // namespace
+
+std::string renderMetrics(const ProxyServer& server, const versions::VersionManager& manager,
+                          const versions::VersionStore& store) {
+  std::ostringstream out;
+  renderCaches(out, server, manager);
+  renderBackends(out, server);
+  renderListeners(out, server);
+  header(out, "vcproxy_versions_loaded", "gauge", "1 once versions were loaded from the store.");
+  out << "vcproxy_versions_loaded " << (manager.loaded() ? 1 : 0) << '\n';
+  header(out, "vcproxy_version_store_up", "gauge", "1 while the version store answers in time.");
+  out << "vcproxy_version_store_up{store=\"" << label(store.describe()) << "\"} "
+      << (manager.storeError().empty() ? 1 : 0) << '\n';
+  return out.str();
+}
+
+std::vector<std::string> unreachableBackends(const ProxyServer& server) {
+  std::map<std::string, int64_t> connected;
+  for (const auto& worker : server.workers()) {
+    for (const auto& listener : worker->listeners()) {
+      auto& up = connected[listener->spec().name];
+      for (const auto& upstream : listener->upstreams()) up += upstream->counters().connected.get();
+    }
+  }
+  std::vector<std::string> reasons;
+  for (const auto& [name, up] : connected) {
+    if (up == 0) reasons.push_back("listener " + name + ": no backend connection is up");
+  }
+  return reasons;
+}
+
+}  // namespace vcproxy::app

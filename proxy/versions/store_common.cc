@@ -1,0 +1,59 @@
+#include "proxy/versions/store_common.h"
+
+#include <cstdio>
+#include <exception>
+
+#include "proxy/route/version.h"
+
+namespace vcproxy::versions {
+
+std::string hostPort(const std::string& host, int port) {
+  bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::string checkChanges(const VersionMap& changes) {
+  for (const auto& [name, cache] : changes) {
+    if (!route::isValidVersion(cache.version)) {
+      return "invalid version \"" + cache.version + "\" for cache \"" + name + "\"";
+    }
+    if (!route::parseMode(cache.mode)) {
+      return "invalid mode \"" + cache.mode + "\" for cache \"" + name + "\"";
+    }
+  }
+  return {};
+}
+
+std::string checkStored(const std::string& cache, const StoredCache& stored) {
+  if (!route::isValidVersion(stored.version)) {
+    return "the store holds an invalid version \"" + stored.version + "\" for cache \"" + cache +
+           "\" (invalidate the cache to replace it)";
+  }
+  if (!stored.mode.empty() && !route::parseMode(stored.mode)) {
+    return "the store holds an invalid mode \"" + stored.mode + "\" for cache \"" + cache + "\"";
+  }
+  return {};
+}
+
+std::string joinNames(const VersionMap& changes) {
+  std::string out;
+  for (const auto& entry : changes) {
+    if (!out.empty()) {
+      out += ',';
+    }
+    out += entry.first;
+  }
+  return out;
+}
+
+void reportException(const char* where) noexcept {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vcproxy versions: exception in %s: %s\n", where, e.what());
+  } catch (...) {
+    std::fprintf(stderr, "vcproxy versions: unknown exception in %s\n", where);
+  }
+}
+
+}  // namespace vcproxy::versions

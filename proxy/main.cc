@@ -53,7 +53,7 @@ int run(const std::string& path) {
   }
   const sigset_t signals = blockSignals();
   const vcproxy::config::Config& config = *result.config;
-  vcproxy::app::ControlPlane control(config);
+  vcproxy::app::ControlPlane control(config, path);
   std::string error;
   if (!control.init(error)) {
     vcproxy::log::error(error);
@@ -68,7 +68,8 @@ int run(const std::string& path) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
-      vcproxy::log::warn("SIGHUP: config reload is not implemented yet; the running config stays");
+      vcproxy::log::info("SIGHUP: reloading " + path);
+      control.requestReload();
       continue;
     }
     vcproxy::log::info(std::string("received ") + strsignal(sig) + ", shutting down");

@@ -20,8 +20,8 @@ net::Address toAddress(const config::Endpoint& endpoint) {
 }  // namespace
 
 AdminService::AdminService(uv_loop_t* loop, const config::Config& config, versions::VersionManager& manager,
-                           const versions::VersionStore& store, const ProxyServer& server)
-    : loop_(loop), config_(config), manager_(manager), store_(store), server_(server) {}
+                           const versions::VersionStore& store, const ProxyServer& server, Reload reload)
+    : loop_(loop), config_(config), manager_(manager), store_(store), server_(server), reload_(std::move(reload)) {}
 
 std::vector<admin::CacheInfo> AdminService::caches() const {
   std::vector<admin::CacheInfo> infos;
@@ -103,9 +103,7 @@ void AdminService::deleteKey(const std::string& listener, const std::string& key
                  });
 }
 
-void AdminService::reload(ReloadDone done) {
-  done({"reloading the config is not available yet: restart vcproxy to apply a new config"});
-}
+void AdminService::reload(ReloadDone done) { reload_(std::move(done)); }
 
 admin::Health AdminService::liveness() const { return {}; }
 

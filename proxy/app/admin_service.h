@@ -16,8 +16,9 @@ namespace vcproxy::app {
 
 class AdminService final : public admin::Service {
  public:
+  using Reload = std::function<void(ReloadDone)>;
   AdminService(uv_loop_t* loop, const config::Config& config, versions::VersionManager& manager,
-               const versions::VersionStore& store, const ProxyServer& server);
+               const versions::VersionStore& store, const ProxyServer& server, Reload reload);
 
   std::vector<admin::CacheInfo> caches() const override;
   std::optional<admin::CacheInfo> cache(const std::string& name) const override;
@@ -36,6 +37,7 @@ class AdminService final : public admin::Service {
   versions::VersionManager& manager_;
   const versions::VersionStore& store_;
   const ProxyServer& server_;
+  Reload reload_;
 };
 
 }  // namespace vcproxy::app

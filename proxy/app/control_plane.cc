@@ -1,14 +1,40 @@
 #include "proxy/app/control_plane.h"
 
 #include "admin/auth.h"
+#include "config/loader.h"
+#include "proxy/app/config_diff.h"
 #include "proxy/log/log.h"
 
 namespace vcproxy::app {
 
-ControlPlane::ControlPlane(const config::Config& config) : config_(config) {
+ControlPlane::ControlPlane(const config::Config& config, std::string config_path)
+    : config_(config), running_(config), config_path_(std::move(config_path)) {
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &stop_async_, &ControlPlane::onStop);
   stop_async_.data = this;
+  uv_async_init(&loop_, &reload_async_, [](uv_async_t* handle) {
+    static_cast<ControlPlane*>(handle->data)->reload([](std::vector<std::string> errors) {
+      if (errors.empty()) log::info("reload: config applied");
+      for (const auto& error : errors) log::error("reload refused: " + error);
+    });
+  });
+  reload_async_.data = this;
+}
+
+void ControlPlane::requestReload() { uv_async_send(&reload_async_); }
+
+void ControlPlane::reload(admin::Service::ReloadDone done) {
+  const auto loaded = config::loadFile(config_path_);
+  std::vector<std::string> errors;
+  for (const auto& error : loaded.errors) errors.push_back(error.toString());
+  if (errors.empty()) errors = restartOnlyChanges(running_, *loaded.config);
+  if (!errors.empty()) return done(std::move(errors));
+  running_ = *loaded.config;
+  std::vector<versions::ManagedCache> caches;
+  for (const auto& cache : running_.caches) caches.push_back({cache.name, cache.patterns});
+  manager_->reconfigure(std::move(caches), running_.version_store.refresh_interval_ms,
+                        running_.version_store.max_staleness_ms);
+  done({});
 }
 
 ControlPlane::~ControlPlane() {
@@ -66,7 +92,8 @@ bool ControlPlane::start(ProxyServer& server, std::string& error) {
     error = "admin.token_file: " + error;
     return false;
   }
-  service_ = std::make_unique<AdminService>(&loop_, config_, *manager_, *store_, server);
+  service_ = std::make_unique<AdminService>(&loop_, config_, *manager_, *store_, server,
+                                            [this](admin::Service::ReloadDone done) { reload(std::move(done)); });
   admin_ = std::make_unique<admin::AdminServer>(&loop_, *service_, std::move(options));
   if (!admin_->start(error)) return false;
   manager_->start();
@@ -86,6 +113,7 @@ void ControlPlane::onStop(uv_async_t* handle) {
   auto* self = static_cast<ControlPlane*>(handle->data);
   if (self->admin_) self->admin_->stop();
   uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_async_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->reload_async_), nullptr);
   if (!self->manager_) return;
   self->manager_->stop([self] {
     self->store_->close([] {});

@@ -20,7 +20,7 @@ namespace vcproxy::app {
 
 class ControlPlane {
  public:
-  explicit ControlPlane(const config::Config& config);
+  ControlPlane(const config::Config& config, std::string config_path);
   ~ControlPlane();
   ControlPlane(const ControlPlane&) = delete;
   ControlPlane& operator=(const ControlPlane&) = delete;
@@ -32,12 +32,19 @@ class ControlPlane {
   // Binds the admin port and starts the control thread; every version change goes to `server`.
   bool start(ProxyServer& server, std::string& error);
   void stop();
+  // Thread-safe (SIGHUP): reload the config file on the control thread; the outcome is logged.
+  void requestReload();
+  // On the control thread: re-reads the file; every error, or the old config kept.
+  void reload(admin::Service::ReloadDone done);
 
  private:
   bool storeOptions(versions::StoreOptions& options, bool& redis, std::string& error) const;
   static void onStop(uv_async_t* handle);
 
-  const config::Config& config_;
+  const config::Config& config_;  // as started; listeners and admin never change while running
+  config::Config running_;        // the config in force, reloads included
+  std::string config_path_;
+  uv_async_t reload_async_{};
   uv_loop_t loop_{};
   uv_async_t stop_async_{};
   ProxyServer* server_ = nullptr;

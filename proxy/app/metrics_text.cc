@@ -51,27 +51,28 @@ std::map<std::pair<std::string, std::string>, BackendTotals> backendTotals(const
 
 void renderCaches(std::ostringstream& out, const ProxyServer& server, const versions::VersionManager& manager) {
   const auto caches = manager.caches();
-  const auto sum = [&](size_t id, const net::Counter net::CacheCounters::*counter) {
+  // Counters live in each cache's stats slot, which stays with its name across reloads.
+  const auto sum = [&](size_t i, const net::Counter net::CacheCounters::*counter) {
     uint64_t total = 0;
     for (const auto& worker : server.workers()) {
-      const net::Worker& w = *worker;
-      total += (w.cacheCounters(static_cast<uint32_t>(id)).*counter).get();
+      const net::CacheCounters* counters = static_cast<const net::Worker&>(*worker).cacheCounters(caches[i].stats_slot);
+      total += counters != nullptr ? (counters->*counter).get() : 0;
     }
     return total;
   };
   header(out, "vcproxy_cache_reads_total", "counter", "Keys read through the proxy (get, gets, gat, gats, mg).");
-  for (size_t i = 0; i < caches.size() && i < net::kMaxCountedCaches; ++i)
+  for (size_t i = 0; i < caches.size(); ++i)
     out << "vcproxy_cache_reads_total{cache=\"" << label(caches[i].name) << "\"} " << sum(i, &net::CacheCounters::reads) << '\n';
   header(out, "vcproxy_cache_hits_total", "counter", "Keys read and found.");
-  for (size_t i = 0; i < caches.size() && i < net::kMaxCountedCaches; ++i)
+  for (size_t i = 0; i < caches.size(); ++i)
     out << "vcproxy_cache_hits_total{cache=\"" << label(caches[i].name) << "\"} " << sum(i, &net::CacheCounters::hits) << '\n';
   header(out, "vcproxy_cache_misses_total", "counter", "Keys read and not found (or bypassed).");
-  for (size_t i = 0; i < caches.size() && i < net::kMaxCountedCaches; ++i) {
+  for (size_t i = 0; i < caches.size(); ++i) {
     const uint64_t reads = sum(i, &net::CacheCounters::reads), hits = sum(i, &net::CacheCounters::hits);
     out << "vcproxy_cache_misses_total{cache=\"" << label(caches[i].name) << "\"} " << (reads > hits ? reads - hits : 0) << '\n';
   }
   header(out, "vcproxy_cache_sets_total", "counter", "Writes of values (set, add, replace, append, prepend, cas, ms).");
-  for (size_t i = 0; i < caches.size() && i < net::kMaxCountedCaches; ++i)
+  for (size_t i = 0; i < caches.size(); ++i)
     out << "vcproxy_cache_sets_total{cache=\"" << label(caches[i].name) << "\"} " << sum(i, &net::CacheCounters::writes) << '\n';
   header(out, "vcproxy_cache_invalidations_total", "counter", "Invalidations made through this sidecar.");
   for (const auto& cache : caches)

@@ -163,9 +163,10 @@ bool McClientConn::rewriteKeys(const codec::McRequest& request, bool& rewritten)
     }
     if (status == route::RewriteStatus::kRewritten) {
       rewritten = true;
-      key_modes_[i] = rewriter.versions().at(cache).mode;
-      if (i == 0) first_cache_ = cache;
-      countRequest(request.verb, cache);
+      const route::CacheVersion& version = rewriter.versions().at(cache);
+      key_modes_[i] = version.mode;
+      if (i == 0) first_cache_ = version.stats_slot;
+      countRequest(request.verb, version.stats_slot);
       if (request.base64_keys) {
         decoded.swap(out);
         out.clear();
@@ -179,8 +180,8 @@ bool McClientConn::rewriteKeys(const codec::McRequest& request, bool& rewritten)
   return true;
 }
 
-void McClientConn::countRequest(codec::McVerb verb, uint32_t cache) {
-  CacheCounters* counters = worker_.cacheCounters(cache);
+void McClientConn::countRequest(codec::McVerb verb, uint32_t stats_slot) {
+  CacheCounters* counters = worker_.cacheCounters(stats_slot);
   if (counters == nullptr) return;
   if (codec::isRetrieval(verb) || verb == codec::McVerb::kMetaGet) counters->reads.add();
   if (codec::hasDataBlock(verb)) counters->writes.add();
@@ -200,7 +201,9 @@ void McClientConn::countHits(const McPending& pending, std::string_view reply) {
   codec::forEachValueKey(reply, [&](std::string_view key) {
     const auto parsed = route::parseVersionedKey(key);
     const auto cache = parsed ? versions.find(parsed->cache) : std::nullopt;
-    if (CacheCounters* counters = cache ? worker_.cacheCounters(*cache) : nullptr) counters->hits.add();
+    if (CacheCounters* counters = cache ? worker_.cacheCounters(versions.at(*cache).stats_slot) : nullptr) {
+      counters->hits.add();
+    }
   });
 }
 

@@ -41,7 +41,7 @@ class McClientConn {
   void handleRequest(const codec::McRequest& request);
   bool rewriteKeys(const codec::McRequest& request, bool& rewritten);
   bool applyModes(const codec::McRequest& request);
-  void countRequest(codec::McVerb verb, uint32_t cache);
+  void countRequest(codec::McVerb verb, uint32_t stats_slot);
   void restoreVersionsAfterFlush(McUpstream& upstream);
   void answer(std::string_view reply, bool close_after = false);
   void markDirty();
@@ -63,7 +63,7 @@ class McClientConn {
   std::vector<std::string> key_storage_;     // scratch: rewritten keys of the current request
   std::vector<std::string_view> wire_keys_;  // the keys as they go upstream (empty: left out)
   std::vector<route::CacheMode> key_modes_;  // the mode of each key's cache
-  uint32_t first_cache_ = UINT32_MAX;
+  uint32_t first_cache_ = UINT32_MAX;  // stats slot of the first key's cache
   std::string error_;                        // scratch: a refusal built for this request
 
   friend class Worker;

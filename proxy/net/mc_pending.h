@@ -19,7 +19,7 @@ struct McPending {
   bool keys_rewritten = false;
   bool ready = false;
   bool close_after = false;   // quit: close the client once this slot is sent
-  uint32_t cache_id = UINT32_MAX;  // the first key's cache, for hit counting (UINT32_MAX: none)
+  uint32_t cache_id = UINT32_MAX;  // stats slot of the first key's cache, for hit counting (UINT32_MAX: none)
   uint64_t started_ms = 0;    // loop time when sent, for the request timeout
   uint64_t started_ns = 0;    // for the latency histogram
   std::string reply;          // what the client receives (may be empty: hidden)

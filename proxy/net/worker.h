@@ -45,9 +45,11 @@ class Worker {
   // The loop's current snapshot; only read on the loop thread, so no lock.
   const route::Rewriter& rewriter() const { return *rewriter_; }
 
-  // Null for caches past kMaxCountedCaches.
-  CacheCounters* cacheCounters(uint32_t cache) { return cache < kMaxCountedCaches ? &(*cache_counters_)[cache] : nullptr; }
-  const CacheCounters& cacheCounters(uint32_t cache) const { return (*cache_counters_)[cache]; }
+  // The counters of the cache in stats slot `slot`; null past kMaxCountedCaches (served, not counted).
+  CacheCounters* cacheCounters(uint32_t slot) { return slot < kMaxCountedCaches ? &(*cache_counters_)[slot] : nullptr; }
+  const CacheCounters* cacheCounters(uint32_t slot) const {
+    return slot < kMaxCountedCaches ? &(*cache_counters_)[slot] : nullptr;
+  }
   const std::vector<std::unique_ptr<McListener>>& listeners() const { return listeners_; }
 
   void markDirty(McClientConn* client) { dirty_clients_.push_back(client); }

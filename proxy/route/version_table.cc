@@ -12,7 +12,8 @@ VersionTable::VersionTable(std::string namespace_name, std::vector<CacheVersion>
   prefixes_.reserve(caches_.size());
   ids_by_name_.reserve(caches_.size());
   for (uint32_t id = 0; id < caches_.size(); ++id) {
-    const CacheVersion& cache = caches_[id];
+    CacheVersion& cache = caches_[id];
+    if (cache.stats_slot == UINT32_MAX) cache.stats_slot = id;
     prefixes_.push_back(makeKeyPrefix(namespace_name_, cache.name, cache.version));
     ids_by_name_.emplace(cache.name, id);  // a duplicate name keeps the first id
   }

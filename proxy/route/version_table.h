@@ -18,6 +18,9 @@ struct CacheVersion {
   std::string name;
   std::string version;
   CacheMode mode = CacheMode::kNormal;
+  // Where the data path counts this cache's hits and sets. Stays with the cache's name across
+  // reloads (ids follow the config order and may shift); by default the cache's id.
+  uint32_t stats_slot = UINT32_MAX;
 };
 
 // An immutable snapshot of every cache's version and mode. Built once, never

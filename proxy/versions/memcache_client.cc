@@ -216,9 +216,9 @@ std::string MemcacheClient::write(const VersionMap& changes, Clock::time_point d
     return problem;
   }
   std::vector<std::pair<std::string, std::string>> sets;  // key, value; a version before its mode
-  for (const auto& [name, cache] : changes) {
-    sets.emplace_back(memcacheVersionKey(options_.name_space, name), cache.version);
-    sets.emplace_back(memcacheModeKey(options_.name_space, name), cache.mode);
+  for (const auto& [name, cache] : changes) {  // an empty field stays as it is
+    if (!cache.version.empty()) sets.emplace_back(memcacheVersionKey(options_.name_space, name), cache.version);
+    if (!cache.mode.empty()) sets.emplace_back(memcacheModeKey(options_.name_space, name), cache.mode);
   }
   for (const auto& set : sets) {
     if (std::string problem = checkKey(set.first); !problem.empty()) {

@@ -210,8 +210,8 @@ void RedisStore::sendWrite(const std::shared_ptr<WriteOp>& op, const VersionMap&
   std::vector<std::string> versions{"HSET", versions_key_};
   std::vector<std::string> modes{"HSET", modes_key_};
   for (const auto& [name, cache] : changes) {
-    versions.insert(versions.end(), {name, cache.version});
-    modes.insert(modes.end(), {name, cache.mode});
+    if (!cache.version.empty()) versions.insert(versions.end(), {name, cache.version});
+    if (!cache.mode.empty()) modes.insert(modes.end(), {name, cache.mode});
   }
   // MULTI/HSET replies only matter when the connection fails; EXEC reports queueing errors.
   auto lost = [this, op](const redisReply*, const std::string& error) {
@@ -222,8 +222,8 @@ void RedisStore::sendWrite(const std::shared_ptr<WriteOp>& op, const VersionMap&
     }
   };
   commands_.command({"MULTI"}, op->deadline, lost);
-  commands_.command(versions, op->deadline, lost);
-  commands_.command(modes, op->deadline, lost);
+  if (versions.size() > 2) commands_.command(versions, op->deadline, lost);  // HSET needs a field
+  if (modes.size() > 2) commands_.command(modes, op->deadline, lost);
   commands_.command({"EXEC"}, op->deadline,
                     [this, op, lost](const redisReply* reply, const std::string& error) {
                       if (!error.empty()) {
@@ -246,24 +246,23 @@ void RedisStore::sendWrite(const std::shared_ptr<WriteOp>& op, const VersionMap&
       });
 }
 
-// EXEC does not roll back: a command that fails inside it leaves the other one applied.
+// EXEC does not roll back: a command that fails inside it leaves the others applied.
 void RedisStore::onExec(const std::shared_ptr<WriteOp>& op, const redisReply* reply) {
   std::string problem;
   if (reply->type == REDIS_REPLY_ERROR) {
     problem = "write failed, nothing written: " + replyText(reply);
-  } else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+  } else if (reply->type != REDIS_REPLY_ARRAY) {
     problem = "write failed: unexpected reply to EXEC";
   } else {
-    const redisReply* versions = reply->element[0];
-    const redisReply* modes = reply->element[1];
-    bool versions_failed = versions->type == REDIS_REPLY_ERROR;
-    bool modes_failed = modes->type == REDIS_REPLY_ERROR;
-    if (versions_failed && modes_failed) {
-      problem = "write failed, nothing written: " + replyText(versions);
-    } else if (versions_failed) {
-      problem = "write failed half-way: modes written, versions not: " + replyText(versions);
-    } else if (modes_failed) {
-      problem = "write failed half-way: versions written, modes not: " + replyText(modes);
+    size_t failed = 0;
+    for (size_t i = 0; i < reply->elements; ++i) {
+      if (reply->element[i]->type != REDIS_REPLY_ERROR) continue;
+      ++failed;
+      problem = replyText(reply->element[i]);
+    }
+    if (failed > 0) {
+      problem = (failed == reply->elements ? "write failed, nothing written: "
+                                           : "write failed half-way (versions and modes disagree): ") + problem;
     }
   }
   if (!problem.empty()) {

@@ -13,11 +13,13 @@ std::string hostPort(const std::string& host, int port) {
 }
 
 std::string checkChanges(const VersionMap& changes) {
+  // An empty version or mode means "leave it as it is" (version_store.h), not both.
   for (const auto& [name, cache] : changes) {
-    if (!route::isValidVersion(cache.version)) {
+    if (cache.version.empty() && cache.mode.empty()) return "nothing to write for cache \"" + name + "\"";
+    if (!cache.version.empty() && !route::isValidVersion(cache.version)) {
       return "invalid version \"" + cache.version + "\" for cache \"" + name + "\"";
     }
-    if (!route::parseMode(cache.mode)) {
+    if (!cache.mode.empty() && !route::parseMode(cache.mode)) {
       return "invalid mode \"" + cache.mode + "\" for cache \"" + name + "\"";
     }
   }

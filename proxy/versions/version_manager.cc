@@ -14,6 +14,7 @@ VersionManager::VersionManager(uv_loop_t* loop, VersionStore& store, ManagerOpti
   for (const auto& cache : options_.caches) patterns.push_back(cache.patterns);
   matcher_ = std::make_shared<const route::Matcher>(patterns);
   entries_.resize(options_.caches.size());
+  for (Entry& entry : entries_) entry.stats_slot = next_stats_slot_++;
   uv_timer_init(loop_, &poll_timer_);
   poll_timer_.data = this;
   publishSnapshot();  // nothing versioned is served before the first load
@@ -103,8 +104,9 @@ void VersionManager::publishSnapshot() {
   std::vector<route::CacheVersion> caches;
   for (size_t i = 0; i < entries_.size(); ++i) {
     const StoredCache& stored = entries_[i].stored;
-    route::CacheVersion cache{options_.caches[i].name, std::string(kPlaceholderVersion), route::CacheMode::kBypass};
-    if (serving) {
+    route::CacheVersion cache{options_.caches[i].name, std::string(kPlaceholderVersion), route::CacheMode::kBypass,
+                              entries_[i].stats_slot};
+    if (serving && !stored.version.empty()) {  // a cache added by a reload waits for its version
       cache.version = stored.version;
       cache.mode = route::parseMode(stored.mode).value_or(route::CacheMode::kNormal);
     }
@@ -157,13 +159,38 @@ void VersionManager::setMode(const std::string& name, const std::string& mode, M
   });
 }
 
+void VersionManager::reconfigure(std::vector<ManagedCache> caches, uint32_t refresh_interval_ms,
+                                 uint32_t max_staleness_ms) {
+  std::vector<Entry> entries(caches.size());
+  std::vector<std::vector<std::string>> patterns;
+  for (size_t i = 0; i < caches.size(); ++i) {
+    const int old = indexOf(caches[i].name);
+    if (old >= 0) entries[i] = entries_[old];
+    else entries[i].stats_slot = next_stats_slot_++;  // a new cache counts from zero
+    patterns.push_back(caches[i].patterns);
+  }
+  options_.caches = std::move(caches);
+  options_.refresh_interval_ms = refresh_interval_ms;
+  options_.max_staleness_ms = max_staleness_ms;
+  entries_ = std::move(entries);
+  matcher_ = std::make_shared<const route::Matcher>(patterns);
+  ++writes_started_;  // a fetch in flight asked for the old list of caches: take the next one
+  publishSnapshot();
+  if (!stopped_) {
+    uv_timer_start(&poll_timer_, [](uv_timer_t* t) { static_cast<VersionManager*>(t->data)->refresh(); },
+                   refresh_interval_ms, refresh_interval_ms);
+  }
+  refresh();
+}
+
 std::vector<CacheState> VersionManager::caches() const {
   const uint64_t now = uv_now(loop_);
   std::vector<CacheState> states;
   for (size_t i = 0; i < entries_.size(); ++i) {
     const Entry& entry = entries_[i];
     states.push_back({options_.caches[i].name, entry.stored.version,
-                      entry.stored.mode.empty() ? "normal" : entry.stored.mode, options_.caches[i].patterns,
+                      entry.stored.mode.empty() ? "normal" : entry.stored.mode, entry.stats_slot,
+                      options_.caches[i].patterns,
                       entry.stored.version.empty() ? 0.0 : static_cast<double>(now - entry.seen_at_ms) / 1000.0});
   }
   return states;

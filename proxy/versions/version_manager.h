@@ -39,6 +39,7 @@ struct CacheState {
   std::string name;
   std::string version;
   std::string mode;  // as stored: normal, bypass, write-only
+  uint32_t stats_slot = 0;
   std::vector<std::string> patterns;
   double version_age_seconds = 0;
 };
@@ -81,9 +82,14 @@ class VersionManager {
   // Fetches now (also what a store notification triggers).
   void refresh();
 
+  // A reloaded config's caches (Misago's Start/StopCacheVersioning): caches that stay keep their
+  // versions; new ones are bypassed until the store gave them one.
+  void reconfigure(std::vector<ManagedCache> caches, uint32_t refresh_interval_ms, uint32_t max_staleness_ms);
+
  private:
   struct Entry {
     StoredCache stored;
+    uint32_t stats_slot = 0;     // the data path's counters for this cache, stable across reloads
     uint64_t seen_at_ms = 0;     // when this sidecar first saw the version
     uint64_t invalidations = 0;  // made through this sidecar
   };
@@ -100,6 +106,7 @@ class VersionManager {
   std::shared_ptr<const route::Matcher> matcher_;
   std::shared_ptr<const route::Rewriter> rewriter_;
   std::vector<Entry> entries_;  // in config order, as the matcher's cache ids
+  uint32_t next_stats_slot_ = 0;
   uv_timer_t poll_timer_{};
   bool loaded_ = false;
   bool degraded_ = false;

@@ -95,6 +95,21 @@ TEST_P(StoreContractTest, ModesRoundTrip) {
   EXPECT_EQ(fetchNow(b, {"bans"}).versions["bans"], normal);
 }
 
+// An invalidation writes only a version and a mode change only a mode: neither may write back
+// the other field, which another sidecar may just have changed.
+TEST_P(StoreContractTest, AnEmptyFieldLeavesTheStoredValueAlone) {
+  VersionStore* a = store();
+  VersionStore* b = store();
+  const std::string first = route::newVersion();
+  ASSERT_EQ(writeNow(a, {{"bans", {first, "bypass"}}}).error, "");
+  ASSERT_EQ(writeNow(b, {{"bans", {"", "write-only"}}}).error, "");
+  EXPECT_EQ(fetchNow(a, {"bans"}).versions["bans"], (StoredCache{first, "write-only"}));
+  const std::string second = route::newVersion();
+  ASSERT_EQ(writeNow(b, {{"bans", {second, ""}}}).error, "");
+  EXPECT_EQ(fetchNow(a, {"bans"}).versions["bans"], (StoredCache{second, "write-only"}));
+  EXPECT_NE(writeNow(a, {{"bans", {"", ""}}}).error, "");
+}
+
 TEST_P(StoreContractTest, InvalidWritesAreRefusedAndChangeNothing) {
   VersionStore* a = store();
   VersionMap before = fetchNow(a, {"bans"}).versions;

@@ -1,0 +1,40 @@
+#include "proxy/app/config_diff.h"
+
+namespace vcproxy::app {
+namespace {
+
+std::vector<std::string> texts(const std::vector<config::Endpoint>& endpoints) {
+  std::vector<std::string> out;
+  for (const auto& endpoint : endpoints) out.push_back(endpoint.text);
+  return out;
+}
+
+bool sameListener(const config::Listener& a, const config::Listener& b) {
+  return a.name == b.name && a.protocol == b.protocol && a.listen.text == b.listen.text &&
+         texts(a.backends) == texts(b.backends) && a.timeout_ms == b.timeout_ms &&
+         a.connect_timeout_ms == b.connect_timeout_ms && a.max_value_bytes == b.max_value_bytes &&
+         a.backend_connections == b.backend_connections;
+}
+
+}  // namespace
+
+std::vector<std::string> restartOnlyChanges(const config::Config& running, const config::Config& next) {
+  std::vector<std::string> changes;
+  const auto needs_restart = [&changes](const std::string& what) {
+    changes.push_back(what + " changed: restart vcproxy to apply it; the running config stays");
+  };
+  if (running.namespace_name != next.namespace_name) needs_restart("namespace");
+  if (running.workers != next.workers) needs_restart("workers");
+  bool listeners_same = running.listeners.size() == next.listeners.size();
+  for (size_t i = 0; listeners_same && i < running.listeners.size(); ++i) {
+    listeners_same = sameListener(running.listeners[i], next.listeners[i]);
+  }
+  if (!listeners_same) needs_restart("listeners");
+  if (running.admin.listen.text != next.admin.listen.text || running.admin.token_file != next.admin.token_file) {
+    needs_restart("admin");
+  }
+  if (running.version_store.url != next.version_store.url) needs_restart("version_store.url");
+  return changes;
+}
+
+}  // namespace vcproxy::app

@@ -82,12 +82,11 @@ void McClientConn::handleRequest(const codec::McRequest& request) {
     return;
   }
   codec::encodeMcRequest(request, wire_keys_, upstream->output());
-  auto pending = std::make_shared<McPending>();
+  auto pending = std::make_shared<Pending>();
   const bool flush_now = request.verb == codec::McVerb::kFlushAll &&
                          (request.tokens.size() == 1 + (request.noreply ? 1 : 0) || request.tokens[1] == "0");
   pending->verb = request.verb;
   pending->noreply = request.noreply;
-  pending->base64_keys = request.base64_keys;
   pending->keys_rewritten = rewritten;
   pending->cache_id = first_cache_;
   pending->client = this;
@@ -104,7 +103,7 @@ void McClientConn::restoreVersionsAfterFlush(McUpstream& upstream) {
   const auto add = [&upstream](const std::string& key, std::string_view value) {
     upstream.output() += "add " + key + " 0 0 " + std::to_string(value.size()) + "\r\n";
     upstream.output().append(value).append("\r\n");
-    auto pending = std::make_shared<McPending>();  // no client: its reply is dropped
+    auto pending = std::make_shared<Pending>();  // no client: its reply is dropped
     pending->verb = codec::McVerb::kAdd;
     upstream.push(std::move(pending));
   };
@@ -189,7 +188,7 @@ void McClientConn::countRequest(codec::McVerb verb, uint32_t stats_slot) {
 
 // Hits per cache, from the reply before its keys are restored: each VALUE line names its
 // versioned key, hence its cache; a meta get has one key, whose cache the request noted.
-void McClientConn::countHits(const McPending& pending, std::string_view reply) {
+void McClientConn::countHits(const Pending& pending, std::string_view reply) {
   if (pending.verb == codec::McVerb::kMetaGet) {
     CacheCounters* counters = worker_.cacheCounters(pending.cache_id);
     const bool hit = reply.starts_with("VA") || reply.starts_with("HD");
@@ -208,7 +207,7 @@ void McClientConn::countHits(const McPending& pending, std::string_view reply) {
 }
 
 void McClientConn::answer(std::string_view reply, bool close_after) {
-  auto pending = std::make_shared<McPending>();
+  auto pending = std::make_shared<Pending>();
   pending->reply.assign(reply);
   pending->ready = true;
   pending->close_after = close_after;
@@ -216,7 +215,7 @@ void McClientConn::answer(std::string_view reply, bool close_after) {
   markDirty();
 }
 
-void McClientConn::onReplyReady(McPending& pending) {
+void McClientConn::onReplyReady(Pending& pending) {
   pending.ready = true;
   markDirty();
 }
@@ -232,7 +231,7 @@ void McClientConn::flushReplies() {
   if (closed_) return;
   std::string& out = io_.output();
   while (!replies_.empty() && replies_.front()->ready) {
-    McPending& front = *replies_.front();
+    Pending& front = *replies_.front();
     out.append(front.reply);
     const bool close_after = front.close_after;
     replies_.pop_front();

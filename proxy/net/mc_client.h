@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "proxy/codec/mc_request.h"
-#include "proxy/net/mc_pending.h"
+#include "proxy/net/pending.h"
 #include "proxy/net/stream_io.h"
 #include "proxy/route/version.h"
 
@@ -20,7 +20,7 @@ class McListener;
 class McUpstream;
 class Worker;
 
-class McClientConn {
+class McClientConn final : public ReplySink {
  public:
   McClientConn(McListener& listener, bool is_unix);
   ~McClientConn();
@@ -29,8 +29,8 @@ class McClientConn {
 
   StreamIo& io() { return io_; }
   void start();
-  void onReplyReady(McPending& pending);
-  void countHits(const McPending& pending, std::string_view reply);
+  void onReplyReady(Pending& pending) override;
+  void countHits(const Pending& pending, std::string_view reply);
   // Moves the replies that are ready, in order, to the socket (once per loop iteration).
   void flushReplies();
   void close();
@@ -53,7 +53,7 @@ class McClientConn {
   McListener& listener_;
   Worker& worker_;
   StreamIo io_;
-  std::deque<McPendingPtr> replies_;
+  std::deque<PendingPtr> replies_;
   codec::McRequest request_;
   size_t skip_ = 0;  // bytes of a refused data block still to discard
   bool dirty_ = false;

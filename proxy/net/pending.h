@@ -1,0 +1,46 @@
+// One request waiting for its reply, shared by the client's in-order reply queue and the
+// upstream connection's FIFO of requests in flight.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "proxy/codec/mc_verb.h"
+
+namespace vcproxy::codec {
+struct RedisCommand;
+}
+
+namespace vcproxy::net {
+
+struct Pending;
+
+// A client connection, as upstream connections see it.
+class ReplySink {
+ public:
+  virtual void onReplyReady(Pending& pending) = 0;
+
+ protected:
+  ~ReplySink() = default;
+};
+
+struct Pending {
+  bool ready = false;
+  bool close_after = false;       // quit: close the client once this slot is sent
+  bool noreply = false;           // memcached noreply / meta q: hide the nominal reply
+  bool keys_rewritten = false;    // keys in the reply must be restored
+  uint64_t started_ms = 0;        // loop time when sent, for the request timeout
+  uint64_t started_ns = 0;        // for the latency histogram
+  std::string reply;              // what the client receives (may be empty: hidden)
+  ReplySink* client = nullptr;    // null once the client has gone away (or for the proxy's own requests)
+
+  codec::McVerb verb = codec::McVerb::kGet;  // memcached: the request's command
+  uint32_t cache_id = UINT32_MAX;            // memcached: stats slot of the first key's cache
+  const codec::RedisCommand* command = nullptr;  // redis: the command (reply keys, KEYS/SCAN filtering)
+  std::string pattern;                           // redis: the client's KEYS / SCAN MATCH pattern
+};
+
+using PendingPtr = std::shared_ptr<Pending>;
+
+}  // namespace vcproxy::net

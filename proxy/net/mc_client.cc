@@ -9,47 +9,19 @@
 #include "proxy/route/key_format.h"
 
 namespace vcproxy::net {
-namespace {
-// Backpressure: a client whose replies pile up stops being read until they drain.
-constexpr size_t kMaxQueuedReplies = 4096;
-constexpr size_t kHighWaterBytes = 4 * 1024 * 1024;
-constexpr size_t kLowWaterBytes = 1024 * 1024;
-}  // namespace
-
 McClientConn::McClientConn(McListener& listener, bool is_unix)
-    : listener_(listener),
-      worker_(listener.worker()),
-      io_(listener.worker().loop(), is_unix,
-          {[this] { processInput(); }, [this](int status) { onEof(status); }, [this] { delete this; },
-           [this] { resumeIfDrained(); }},
-          listener.worker().scratch()) {
-  worker_.addClient(this);
-  listener_.counters().active.add(1);
-}
-
-McClientConn::~McClientConn() {
-  listener_.counters().active.add(-1);
-  worker_.removeClient(this);
-}
-
-void McClientConn::start() {
-  if (io_.startReading() != 0) close();
-}
+    : ClientConn(listener.worker(), listener.counters(), is_unix), listener_(listener) {}
 
 void McClientConn::processInput() {
   IoBuffer& in = io_.input();
-  while (!closed_ && !in.empty()) {
+  while (!closed() && !in.empty()) {
     if (skip_ > 0) {
       const size_t n = std::min(skip_, in.size());
       in.consume(n);
       skip_ -= n;
       continue;
     }
-    if (overloaded()) {
-      paused_ = true;
-      io_.stopReading();
-      break;
-    }
+    if (pauseIfOverloaded()) break;
     const auto result = listener_.decoder().decode(in.readable(), request_);
     if (result.status == codec::McDecodeStatus::kNeedMore) {
       if (result.needed > 0) in.ensureCapacity(result.needed);
@@ -90,7 +62,7 @@ void McClientConn::handleRequest(const codec::McRequest& request) {
   pending->keys_rewritten = rewritten;
   pending->cache_id = first_cache_;
   pending->client = this;
-  replies_.push_back(pending);
+  expectReply(pending);
   upstream->push(std::move(pending));
   if (flush_now && listener_.spec().backend_holds_versions) restoreVersionsAfterFlush(*upstream);
 }
@@ -204,87 +176,6 @@ void McClientConn::countHits(const Pending& pending, std::string_view reply) {
       counters->hits.add();
     }
   });
-}
-
-void McClientConn::answer(std::string_view reply, bool close_after) {
-  auto pending = std::make_shared<Pending>();
-  pending->reply.assign(reply);
-  pending->ready = true;
-  pending->close_after = close_after;
-  replies_.push_back(std::move(pending));
-  markDirty();
-}
-
-void McClientConn::onReplyReady(Pending& pending) {
-  pending.ready = true;
-  markDirty();
-}
-
-void McClientConn::markDirty() {
-  if (dirty_ || closed_) return;
-  dirty_ = true;
-  worker_.markDirty(this);
-}
-
-void McClientConn::flushReplies() {
-  dirty_ = false;
-  if (closed_) return;
-  std::string& out = io_.output();
-  while (!replies_.empty() && replies_.front()->ready) {
-    Pending& front = *replies_.front();
-    out.append(front.reply);
-    const bool close_after = front.close_after;
-    replies_.pop_front();
-    if (close_after || (draining_ && replies_.empty())) {
-      finish();
-      return;
-    }
-  }
-  if (draining_ && replies_.empty()) {
-    finish();
-    return;
-  }
-  io_.flush();
-  resumeIfDrained();
-}
-
-bool McClientConn::overloaded() const {
-  return replies_.size() >= kMaxQueuedReplies || io_.pendingOutput() >= kHighWaterBytes;
-}
-
-void McClientConn::resumeIfDrained() {
-  if (!paused_ || closed_ || draining_) return;
-  if (replies_.size() >= kMaxQueuedReplies / 2 || io_.pendingOutput() > kLowWaterBytes) return;
-  paused_ = false;
-  io_.startReading();
-  processInput();  // requests already buffered when reading stopped
-}
-
-void McClientConn::onEof(int status) {
-  if (status == UV_EOF && !replies_.empty()) {
-    draining_ = true;  // a half-closed client still gets the replies it asked for
-    io_.stopReading();
-    return;
-  }
-  close();
-}
-
-void McClientConn::detachReplies() {
-  for (auto& pending : replies_) pending->client = nullptr;
-  replies_.clear();
-}
-
-void McClientConn::finish() {
-  closed_ = true;
-  detachReplies();
-  io_.closeAfterFlush();
-}
-
-void McClientConn::close() {
-  if (io_.closing()) return;
-  closed_ = true;
-  detachReplies();
-  io_.close();
 }
 
 }  // namespace vcproxy::net

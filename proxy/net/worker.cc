@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "proxy/net/mc_client.h"
+#include "proxy/net/client_conn.h"
 #include "proxy/net/mc_listener.h"
 
 namespace vcproxy::net {
@@ -69,11 +69,11 @@ void Worker::onCheck(uv_check_t* handle) {
   for (auto& listener : self->listeners_) listener->flushUpstreams();
   // Swap first: flushing may mark clients dirty again for the next iteration.
   self->flushing_.swap(self->dirty_clients_);
-  for (McClientConn* client : self->flushing_) client->flushReplies();
+  for (ClientConn* client : self->flushing_) client->flushReplies();
   self->flushing_.clear();
 }
 
-void Worker::removeClient(McClientConn* client) {
+void Worker::removeClient(ClientConn* client) {
   clients_.erase(client);
   std::erase(dirty_clients_, client);
 }
@@ -82,8 +82,8 @@ void Worker::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   for (auto& listener : listeners_) listener->shutdown();
-  std::vector<McClientConn*> clients(clients_.begin(), clients_.end());
-  for (McClientConn* client : clients) client->close();
+  std::vector<ClientConn*> clients(clients_.begin(), clients_.end());
+  for (ClientConn* client : clients) client->close();
   uv_close(reinterpret_cast<uv_handle_t*>(&wakeup_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
 }

@@ -19,7 +19,7 @@
 
 namespace vcproxy::net {
 
-class McClientConn;
+class ClientConn;
 class McListener;
 
 class Worker {
@@ -52,9 +52,9 @@ class Worker {
   }
   const std::vector<std::unique_ptr<McListener>>& listeners() const { return listeners_; }
 
-  void markDirty(McClientConn* client) { dirty_clients_.push_back(client); }
-  void addClient(McClientConn* client) { clients_.insert(client); }
-  void removeClient(McClientConn* client);
+  void markDirty(ClientConn* client) { dirty_clients_.push_back(client); }
+  void addClient(ClientConn* client) { clients_.insert(client); }
+  void removeClient(ClientConn* client);
   size_t clientCount() const { return clients_.size(); }
 
  private:
@@ -72,9 +72,9 @@ class Worker {
   std::unique_ptr<std::array<CacheCounters, kMaxCountedCaches>> cache_counters_ =
       std::make_unique<std::array<CacheCounters, kMaxCountedCaches>>();
   std::vector<std::unique_ptr<McListener>> listeners_;
-  std::unordered_set<McClientConn*> clients_;
-  std::vector<McClientConn*> dirty_clients_;
-  std::vector<McClientConn*> flushing_;
+  std::unordered_set<ClientConn*> clients_;
+  std::vector<ClientConn*> dirty_clients_;
+  std::vector<ClientConn*> flushing_;
 
   std::mutex mailbox_mutex_;  // guards only the hand-over below, never the data path
   std::shared_ptr<const route::Rewriter> mailbox_;

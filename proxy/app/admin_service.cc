@@ -59,7 +59,7 @@ void AdminService::invalidate(std::vector<std::string> names, bool all, Invalida
     if (!manager_.hasCache(name)) return done({}, {404, "unknown cache: " + name});
   }
   manager_.invalidate(names, [this, done = std::move(done)](std::vector<versions::VersionChange> changes, std::string error) {
-    if (!error.empty()) return done({}, {503, "version store " + store_.describe() + ": " + error + "; nothing changed"});
+    if (!error.empty()) return done({}, {503, "version store " + store_.describe() + ": " + error});
     std::vector<admin::Invalidation> result;
     for (auto& change : changes) result.push_back({change.name, change.version, change.previous});
     done(std::move(result), {});
@@ -70,7 +70,7 @@ void AdminService::setMode(const std::string& name, const std::string& mode, Cac
   if (!manager_.hasCache(name)) return done(std::nullopt, {404, "unknown cache: " + name});
   if (!route::parseMode(mode)) return done(std::nullopt, {400, "mode must be normal, bypass or write-only"});
   manager_.setMode(name, mode, [this, name, done = std::move(done)](std::string error) {
-    if (!error.empty()) return done(std::nullopt, {503, "version store " + store_.describe() + ": " + error + "; nothing changed"});
+    if (!error.empty()) return done(std::nullopt, {503, "version store " + store_.describe() + ": " + error});
     done(cache(name), {});
   });
 }

@@ -3,7 +3,7 @@
 #include <map>
 #include <sstream>
 
-#include "proxy/net/mc_listener.h"
+#include "proxy/net/listener.h"
 
 namespace vcproxy::app {
 namespace {

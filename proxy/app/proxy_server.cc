@@ -55,8 +55,8 @@ bool ProxyServer::start(std::string& error) {
   const unsigned count = workerCount(config_);
   for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<net::Worker>(i, rewriter_));
   for (const auto& listener : config_.listeners) {
-    if (listener.protocol == config::Protocol::kRedis) {
-      error = "listener " + listener.name + ": the redis protocol is not available in this build yet";
+    if (listener.backends.size() > 1) {
+      error = "listener " + listener.name + ": pools of several backends are not supported yet; list one backend";
       return false;
     }
     const net::ListenerSpec spec = toSpec(config_, listener);
@@ -71,7 +71,8 @@ bool ProxyServer::start(std::string& error) {
       }
     }
     if (shared_fd >= 0) close(shared_fd);
-    log::info("listener " + spec.name + " (memcache) on " + spec.listen.text + " -> " + spec.backends[0].text);
+    const char* protocol = spec.protocol == net::Protocol::kRedis ? "redis" : "memcache";
+    log::info("listener " + spec.name + " (" + protocol + ") on " + spec.listen.text + " -> " + spec.backends[0].text);
   }
   for (auto& worker : workers_) worker->start();
   log::info("started " + std::to_string(count) + " worker(s)");

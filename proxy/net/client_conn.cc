@@ -44,6 +44,12 @@ void ClientConn::onReplyReady(Pending& pending) {
   markDirty();
 }
 
+void ClientConn::onUnsolicited(PendingPtr message) {
+  message->ready = true;
+  replies_.push_back(std::move(message));
+  markDirty();
+}
+
 void ClientConn::markDirty() {
   if (dirty_ || closed_) return;
   dirty_ = true;
@@ -90,6 +96,12 @@ void ClientConn::onEof(int status) {
   close();
 }
 
+void ClientConn::notifyClosing() {
+  if (closing_notified_) return;
+  closing_notified_ = true;
+  onClosing();
+}
+
 void ClientConn::detachReplies() {
   for (auto& pending : replies_) pending->client = nullptr;
   replies_.clear();
@@ -98,6 +110,7 @@ void ClientConn::detachReplies() {
 void ClientConn::finish() {
   closed_ = true;
   detachReplies();
+  notifyClosing();
   io_.closeAfterFlush();
 }
 
@@ -105,6 +118,7 @@ void ClientConn::close() {
   if (io_.closing()) return;
   closed_ = true;
   detachReplies();
+  notifyClosing();
   io_.close();
 }
 

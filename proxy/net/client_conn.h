@@ -25,6 +25,7 @@ class ClientConn : public ReplySink {
   StreamIo& io() { return io_; }
   void start();
   void onReplyReady(Pending& pending) override;
+  void onUnsolicited(PendingPtr message) override;
   // Moves the replies that are ready, in order, to the socket (once per loop iteration).
   void flushReplies();
   void close();
@@ -32,6 +33,8 @@ class ClientConn : public ReplySink {
  protected:
   // Decodes and handles what input() holds; called on new bytes and when reading resumes.
   virtual void processInput() = 0;
+  // The connection is closing: release what belongs to it alone (a pinned upstream).
+  virtual void onClosing() {}
 
   // A reply slot the proxy fills itself, already ready; `close_after`: the connection closes
   // once it is sent (memcached quit, protocol errors).
@@ -50,6 +53,7 @@ class ClientConn : public ReplySink {
   void onEof(int status);
   void resumeIfDrained();
   void detachReplies();
+  void notifyClosing();
   void finish();  // send what is queued, then close
 
   ListenerCounters& counters_;
@@ -58,6 +62,7 @@ class ClientConn : public ReplySink {
   bool paused_ = false;    // reading stopped: too many replies waiting for this client
   bool draining_ = false;  // the client half-closed: send what is pending, then close
   bool closed_ = false;
+  bool closing_notified_ = false;
 };
 
 }  // namespace vcproxy::net

@@ -3,13 +3,13 @@
 #include "proxy/codec/base64.h"
 #include "proxy/codec/mc_encode.h"
 #include "proxy/codec/mc_reply.h"
-#include "proxy/net/mc_listener.h"
+#include "proxy/net/listener.h"
 #include "proxy/net/mc_modes.h"
 #include "proxy/net/worker.h"
 #include "proxy/route/key_format.h"
 
 namespace vcproxy::net {
-McClientConn::McClientConn(McListener& listener, bool is_unix)
+McClientConn::McClientConn(Listener& listener, bool is_unix)
     : ClientConn(listener.worker(), listener.counters(), is_unix), listener_(listener) {}
 
 void McClientConn::processInput() {
@@ -46,7 +46,7 @@ void McClientConn::handleRequest(const codec::McRequest& request) {
     return;
   }
   if (rewritten && !applyModes(request)) return;
-  McUpstream* upstream = listener_.pickUpstream();
+  Upstream* upstream = listener_.pickUpstream();
   if (!upstream->available()) {
     upstream->counters().errors.add();
     error_ = "SERVER_ERROR " + upstream->lastError() + "\r\n";
@@ -70,7 +70,7 @@ void McClientConn::handleRequest(const codec::McRequest& request) {
 // Right behind the flush on the same connection, so no version fetch can see the store empty in
 // between: `add` the versions in use (never overwriting: an invalidation made meanwhile by
 // another sidecar wins). Caches in bypass (or not loaded yet) are left to the next fetch.
-void McClientConn::restoreVersionsAfterFlush(McUpstream& upstream) {
+void McClientConn::restoreVersionsAfterFlush(Upstream& upstream) {
   const route::VersionTable& versions = worker_.rewriter().versions();
   const auto add = [&upstream](const std::string& key, std::string_view value) {
     upstream.output() += "add " + key + " 0 0 " + std::to_string(value.size()) + "\r\n";

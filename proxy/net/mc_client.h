@@ -15,13 +15,13 @@
 
 namespace vcproxy::net {
 
-class McListener;
-class McUpstream;
+class Listener;
+class Upstream;
 class Worker;
 
 class McClientConn final : public ClientConn {
  public:
-  McClientConn(McListener& listener, bool is_unix);
+  McClientConn(Listener& listener, bool is_unix);
   void countHits(const Pending& pending, std::string_view reply);
 
  private:
@@ -30,9 +30,9 @@ class McClientConn final : public ClientConn {
   bool rewriteKeys(const codec::McRequest& request, bool& rewritten);
   bool applyModes(const codec::McRequest& request);
   void countRequest(codec::McVerb verb, uint32_t stats_slot);
-  void restoreVersionsAfterFlush(McUpstream& upstream);
+  void restoreVersionsAfterFlush(Upstream& upstream);
 
-  McListener& listener_;
+  Listener& listener_;
   codec::McRequest request_;
   size_t skip_ = 0;  // bytes of a refused data block still to discard
   std::vector<std::string> key_storage_;     // scratch: rewritten keys of the current request

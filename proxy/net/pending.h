@@ -20,6 +20,8 @@ struct Pending;
 class ReplySink {
  public:
   virtual void onReplyReady(Pending& pending) = 0;
+  // A ready reply that answers no request (a pushed message), queued behind earlier replies.
+  virtual void onUnsolicited(std::shared_ptr<Pending> message) = 0;
 
  protected:
   ~ReplySink() = default;

@@ -89,11 +89,21 @@ void Upstream::onConnected(int status) {
     inflight_.push_front(std::move(*it));
   }
   io_->startReading();
+  io_->flush();  // what was queued while connecting
 }
 
 void Upstream::onData() {
   IoBuffer& in = io_->input();
-  while (!inflight_.empty()) {
+  while (!in.empty()) {
+    if (const auto taken = takeUnsolicited(in.readable(), inflight_.empty())) {
+      if (*taken == 0) break;  // the rest of it is still to come
+      in.consume(*taken);
+      continue;
+    }
+    if (inflight_.empty()) {
+      fail("backend sent a reply nobody asked for");
+      return;
+    }
     const Frame frame = frameReply(*inflight_.front(), in.readable());
     if (frame.status == FrameStatus::kNeedMore) break;
     if (frame.status == FrameStatus::kInvalid) {
@@ -109,10 +119,6 @@ void Upstream::onData() {
     if (front.client != nullptr) front.client->onReplyReady(front);
     in.consume(frame.size);
     inflight_.pop_front();
-  }
-  if (inflight_.empty() && !in.empty()) {
-    fail("backend sent a reply nobody asked for");
-    return;
   }
   armTick();
 }
@@ -152,13 +158,16 @@ void Upstream::fail(const std::string& reason) {
 }
 
 void Upstream::armTick() {
-  const bool waiting = state_ == State::kConnecting || !inflight_.empty();
+  // timeout_ms 0: requests may wait for ever (a client's own connection, blocking commands).
+  const bool timed = options_.timeout_ms > 0;
+  const bool waiting = state_ == State::kConnecting || (timed && !inflight_.empty());
   if (!waiting || shut_down_) {
     uv_timer_stop(&tick_);
     return;
   }
   if (uv_is_active(reinterpret_cast<uv_handle_t*>(&tick_))) return;
-  const uint64_t period = std::max<uint64_t>(5, std::min(options_.timeout_ms, options_.connect_timeout_ms) / 4);
+  const uint32_t shortest = timed ? std::min(options_.timeout_ms, options_.connect_timeout_ms) : options_.connect_timeout_ms;
+  const uint64_t period = std::max<uint64_t>(5, shortest / 4);
   uv_timer_start(&tick_, [](uv_timer_t* t) { static_cast<Upstream*>(t->data)->onTick(); }, period, period);
 }
 
@@ -166,7 +175,7 @@ void Upstream::onTick() {
   const uint64_t now = uv_now(loop_);
   if (state_ == State::kConnecting && now - connect_started_ms_ >= options_.connect_timeout_ms) {
     fail("connect timed out after " + std::to_string(options_.connect_timeout_ms) + " ms");
-  } else if (state_ == State::kConnected && !inflight_.empty() &&
+  } else if (state_ == State::kConnected && options_.timeout_ms > 0 && !inflight_.empty() &&
              now - inflight_.front()->started_ms >= options_.timeout_ms) {
     fail("timed out after " + std::to_string(options_.timeout_ms) + " ms");
   } else {
@@ -175,11 +184,21 @@ void Upstream::onTick() {
 }
 
 void Upstream::shutdown() {
+  if (shut_down_) return;
   shut_down_ = true;
   fail("is shutting down");
   uv_timer_stop(&backoff_timer_);
-  uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&backoff_timer_), nullptr);
+  const auto closed = [](uv_handle_t* handle) {
+    auto* self = static_cast<Upstream*>(handle->data);
+    if (--self->open_timers_ == 0 && self->delete_when_closed_) delete self;
+  };
+  uv_close(reinterpret_cast<uv_handle_t*>(&tick_), closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&backoff_timer_), closed);
+}
+
+void Upstream::release() {
+  delete_when_closed_ = true;
+  shutdown();
 }
 
 }  // namespace vcproxy::net

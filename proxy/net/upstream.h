@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include <deque>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -19,7 +20,7 @@ namespace vcproxy::net {
 
 struct UpstreamOptions {
   Address address;
-  uint32_t timeout_ms = 1000;          // a reply slower than this fails the connection
+  uint32_t timeout_ms = 1000;          // a reply slower than this fails the connection; 0: none
   uint32_t connect_timeout_ms = 1000;
   uint32_t backoff_min_ms = 50;        // first retry delay after a failure, doubled up to max
   uint32_t backoff_max_ms = 500;       // bounds how long service takes to resume after recovery
@@ -49,6 +50,8 @@ class Upstream {
   void flush();  // sends what output() holds (the worker calls it once per loop iteration)
   // Closes the connection and timers for good (worker shutdown); pending requests fail.
   void shutdown();
+  // Shuts down and deletes itself once its handles are closed (a connection owned by one client).
+  void release();
   // The error a client gets for `reason` ("backend 127.0.0.1:11211 timed out after 1000 ms").
   virtual std::string errorReply(const std::string& reason) const = 0;
 
@@ -70,6 +73,10 @@ class Upstream {
   // Whether an error for this request is hidden from the client (memcached noreply).
   virtual bool silentOnError(const Pending&) const { return false; }
   virtual void resetFraming() {}
+  // Bytes at the start of `input` that answer no request (RESP3 pushes, a subscribed
+  // connection's messages), handled by the protocol itself. `idle`: no request is waiting.
+  // nullopt if the next reply is the front request's; 0 if it is unsolicited but incomplete.
+  virtual std::optional<size_t> takeUnsolicited(std::string_view /*input*/, bool /*idle*/) { return std::nullopt; }
   uv_loop_t* loop() const { return loop_; }
 
  private:
@@ -97,6 +104,8 @@ class Upstream {
   uint64_t connect_started_ms_ = 0;
   std::string last_error_;
   bool shut_down_ = false;
+  bool delete_when_closed_ = false;
+  int open_timers_ = 2;
   BackendCounters counters_;
 };
 

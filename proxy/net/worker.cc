@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "proxy/net/client_conn.h"
-#include "proxy/net/mc_listener.h"
+#include "proxy/net/listener.h"
 
 namespace vcproxy::net {
 
@@ -26,7 +26,7 @@ Worker::~Worker() {
 }
 
 bool Worker::addListener(const ListenerSpec& spec, int fd, std::string& error) {
-  auto listener = std::make_unique<McListener>(*this, spec);
+  auto listener = std::make_unique<Listener>(*this, spec);
   if (!listener->listen(fd, error)) return false;
   listeners_.push_back(std::move(listener));
   return true;

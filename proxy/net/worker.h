@@ -20,7 +20,7 @@
 namespace vcproxy::net {
 
 class ClientConn;
-class McListener;
+class Listener;
 
 class Worker {
  public:
@@ -50,7 +50,7 @@ class Worker {
   const CacheCounters* cacheCounters(uint32_t slot) const {
     return slot < kMaxCountedCaches ? &(*cache_counters_)[slot] : nullptr;
   }
-  const std::vector<std::unique_ptr<McListener>>& listeners() const { return listeners_; }
+  const std::vector<std::unique_ptr<Listener>>& listeners() const { return listeners_; }
 
   void markDirty(ClientConn* client) { dirty_clients_.push_back(client); }
   void addClient(ClientConn* client) { clients_.insert(client); }
@@ -71,7 +71,7 @@ class Worker {
   std::shared_ptr<const route::Rewriter> rewriter_;
   std::unique_ptr<std::array<CacheCounters, kMaxCountedCaches>> cache_counters_ =
       std::make_unique<std::array<CacheCounters, kMaxCountedCaches>>();
-  std::vector<std::unique_ptr<McListener>> listeners_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
   std::unordered_set<ClientConn*> clients_;
   std::vector<ClientConn*> dirty_clients_;
   std::vector<ClientConn*> flushing_;

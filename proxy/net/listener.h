@@ -1,5 +1,5 @@
-// One memcache listener inside one worker: its listening socket, its request decoder and
-// the worker's upstream connections to the listener's backend.
+// One listener inside one worker: its listening socket and the worker's upstream connections to
+// the listener's backend; it makes a client connection of the listener's protocol per accept.
 #pragma once
 
 #include <uv.h>
@@ -10,18 +10,18 @@
 
 #include "proxy/codec/mc_request.h"
 #include "proxy/net/listener_spec.h"
-#include "proxy/net/mc_upstream.h"
+#include "proxy/net/upstream.h"
 #include "proxy/net/metrics.h"
 
 namespace vcproxy::net {
 
 class Worker;
 
-class McListener {
+class Listener {
  public:
-  McListener(Worker& worker, const ListenerSpec& spec);
-  McListener(const McListener&) = delete;
-  McListener& operator=(const McListener&) = delete;
+  Listener(Worker& worker, const ListenerSpec& spec);
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
 
   // Adopts a bound, listening socket and starts accepting on this worker's loop.
   bool listen(int fd, std::string& error);
@@ -30,9 +30,11 @@ class McListener {
   Worker& worker() { return worker_; }
   const ListenerSpec& spec() const { return spec_; }
   const codec::McRequestDecoder& decoder() const { return decoder_; }
-  McUpstream* pickUpstream();
+  Upstream* pickUpstream();
+  // Options for one more connection to the backend (a client's own, for Redis state).
+  UpstreamOptions upstreamOptions() const;
   ListenerCounters& counters() { return counters_; }
-  const std::vector<std::unique_ptr<McUpstream>>& upstreams() const { return upstreams_; }
+  const std::vector<std::unique_ptr<Upstream>>& upstreams() const { return upstreams_; }
   void flushUpstreams();
 
  private:
@@ -47,7 +49,7 @@ class McListener {
     uv_tcp_t tcp;
     uv_pipe_t pipe;
   } server_{};
-  std::vector<std::unique_ptr<McUpstream>> upstreams_;
+  std::vector<std::unique_ptr<Upstream>> upstreams_;
   size_t next_upstream_ = 0;
   ListenerCounters counters_;
 };

@@ -1,0 +1,159 @@
+#include "proxy/net/redis_client.h"
+
+#include <array>
+
+#include "proxy/codec/redis_commands.h"
+#include "proxy/codec/resp_encode.h"
+#include "proxy/net/listener.h"
+#include "proxy/net/redis_reply_keys.h"
+#include "proxy/net/redis_upstream.h"
+#include "proxy/net/worker.h"
+#include "proxy/route/key_format.h"
+
+namespace vcproxy::net {
+namespace {
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+// Commands that cannot be made safe through a key-versioning proxy, and why.
+std::string_view refusal(std::string_view name) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kRefused{{
+      {"monitor", "MONITOR would show every client's commands with their versioned keys"},
+      {"debug", "DEBUG can stall or crash the backend every client shares"},
+      {"sync", "replication is not proxied"},
+      {"psync", "replication is not proxied"},
+      {"replconf", "replication is not proxied"},
+  }};
+  for (const auto& [command, why] : kRefused) {
+    if (equalsIgnoreCase(name, command)) return why;
+  }
+  return {};
+}
+
+bool startsSubscription(std::string_view name) {
+  return equalsIgnoreCase(name, "subscribe") || equalsIgnoreCase(name, "psubscribe") ||
+         equalsIgnoreCase(name, "ssubscribe");
+}
+
+// State that lives in the connection (a transaction, a blocking wait, a database, a protocol
+// version, a subscription) must not leak to other clients: such a client gets its own.
+bool needsOwnConnection(const codec::RedisCommand& command) {
+  return command.isSpecial(codec::kSpecialConnectionState) || command.hasFlag(codec::kCmdBlocking);
+}
+
+}  // namespace
+
+RedisClientConn::RedisClientConn(Listener& listener, bool is_unix)
+    : ClientConn(listener.worker(), listener.counters(), is_unix), listener_(listener) {}
+
+void RedisClientConn::processInput() {
+  IoBuffer& in = io_.input();
+  while (!closed() && !in.empty()) {
+    if (pauseIfOverloaded()) break;
+    const auto result = decoder_.decode(in.readable(), request_);
+    switch (result.status) {
+      case codec::RespDecodeStatus::kNeedMore:
+        return;
+      case codec::RespDecodeStatus::kError:  // Redis answers, then closes the connection
+        answer(result.reply, true);
+        io_.stopReading();
+        in.consume(in.size());
+        return;
+      case codec::RespDecodeStatus::kEmpty:
+        in.consume(result.consumed);
+        break;
+      case codec::RespDecodeStatus::kRequest:
+        handleRequest(request_);
+        in.consume(result.consumed);
+        break;
+    }
+  }
+}
+
+void RedisClientConn::handleRequest(const codec::RespRequest& request) {
+  const std::string_view name = request.args[0];
+  if (equalsIgnoreCase(name, "quit")) return answer("+OK\r\n", true);
+  if (const auto why = refusal(name); !why.empty()) {
+    return answer("-ERR " + std::string(name) + " is not supported through vcproxy: " + std::string(why) + "\r\n");
+  }
+  const codec::RedisCommand* command =
+      codec::findRedisCommand(name, request.args.size() > 1 ? request.args[1] : std::string_view{});
+  std::string pattern = "*";
+  args_.assign(request.args.begin(), request.args.end());
+  if (command != nullptr && !rewriteArgs(request, *command, pattern)) return;
+  RedisUpstream* upstream = upstreamFor(command, request);
+  if (!upstream->available()) return answer(upstream->errorReply(upstream->lastError()));
+  codec::appendRespCommand(args_, upstream->output());
+  if (subscribed_) return upstream->flush();  // pub/sub: what comes back is relayed as messages
+  auto pending = std::make_shared<Pending>();
+  pending->command = command;
+  pending->pattern = std::move(pattern);
+  pending->client = this;
+  expectReply(pending);
+  upstream->push(std::move(pending));
+  if (upstream == pinned_) pinned_->flush();  // the worker flushes only the shared connections
+}
+
+// Versions the keys at the positions the command table gives; KEYS and SCAN MATCH patterns are
+// widened so that versioned keys match too (their replies are filtered by the client's pattern).
+bool RedisClientConn::rewriteArgs(const codec::RespRequest& request, const codec::RedisCommand& command,
+                                  std::string& pattern) {
+  const route::Rewriter& rewriter = worker_.rewriter();
+  storage_.clear();
+  storage_.reserve(request.args.size());  // views into storage_ must stay valid
+  if (codec::findKeyPositions(command, request.args, positions_)) {
+    for (const uint32_t position : positions_) {
+      std::string& out = storage_.emplace_back();
+      const auto status = rewriter.rewrite(request.args[position], SIZE_MAX, out);
+      if (status == route::RewriteStatus::kReserved) {
+        answer("-ERR key starts with the reserved prefix " + std::string(route::kReservedMarker) + "\r\n");
+        return false;
+      }
+      if (status == route::RewriteStatus::kRewritten) args_[position] = out;
+    }
+  }
+  if (command.reply_keys == codec::RedisReplyKeys::kEachElement && equalsIgnoreCase(command.name, "keys") &&
+      request.args.size() == 2) {
+    pattern = request.args[1];
+    args_[1] = storage_.emplace_back(widenedPattern(pattern));
+  } else if (command.reply_keys == codec::RedisReplyKeys::kScan) {
+    for (size_t i = 2; i + 1 < request.args.size(); ++i) {
+      if (!equalsIgnoreCase(request.args[i], "match")) continue;
+      pattern = request.args[i + 1];
+      args_[i + 1] = storage_.emplace_back(widenedPattern(pattern));
+    }
+  }
+  return true;
+}
+
+RedisUpstream* RedisClientConn::upstreamFor(const codec::RedisCommand* command, const codec::RespRequest& request) {
+  if (pinned_ == nullptr && command != nullptr && needsOwnConnection(*command)) {
+    UpstreamOptions options = listener_.upstreamOptions();
+    options.timeout_ms = 0;  // blocking commands and subscriptions wait as long as they need
+    Worker& worker = worker_;
+    pinned_ = new RedisUpstream(worker.loop(), options, worker.scratch(),
+                                [&worker]() -> const route::VersionTable& { return worker.rewriter().versions(); });
+    pinned_->pinTo(this);
+    pinned_->start();
+  }
+  if (pinned_ != nullptr && startsSubscription(request.args[0])) {
+    subscribed_ = true;
+    pinned_->setSubscribed();
+  }
+  return pinned_ != nullptr ? pinned_ : static_cast<RedisUpstream*>(listener_.pickUpstream());
+}
+
+void RedisClientConn::onClosing() {
+  if (pinned_ == nullptr) return;
+  pinned_->pinTo(nullptr);
+  pinned_->release();  // deletes itself once its handles are closed
+  pinned_ = nullptr;
+}
+
+}  // namespace vcproxy::net

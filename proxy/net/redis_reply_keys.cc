@@ -1,0 +1,105 @@
+#include "proxy/net/redis_reply_keys.h"
+
+#include <vector>
+
+#include "proxy/codec/redis_glob.h"
+#include "proxy/codec/resp_encode.h"
+#include "proxy/codec/resp_reply.h"
+#include "proxy/route/key_format.h"
+#include "proxy/route/rewriter.h"
+
+namespace vcproxy::net {
+namespace {
+
+// The bulk strings of a flat array reply (KEYS), or of the array at `inner` (SCAN's element 1).
+bool readKeyArray(std::string_view reply, size_t& pos, std::vector<std::string_view>& keys) {
+  codec::RespItem item;
+  size_t needed = 0;
+  if (codec::readRespItem(reply, pos, item, needed) != codec::RespReplyStatus::kComplete) return false;
+  if (item.type != codec::RespType::kArray && item.type != codec::RespType::kSet) return false;
+  pos += item.size;
+  for (int64_t i = 0; i < item.count; ++i) {
+    codec::RespItem element;
+    if (codec::readRespItem(reply, pos, element, needed) != codec::RespReplyStatus::kComplete) return false;
+    if (element.type != codec::RespType::kBulkString) return false;
+    keys.push_back(element.data);
+    pos += element.size;
+  }
+  return true;
+}
+
+void appendVisibleKeys(const std::vector<std::string_view>& keys, std::string_view pattern,
+                       const route::VersionTable& versions, std::string& out) {
+  std::vector<std::string_view> visible;
+  for (const auto key : keys) {
+    const auto shown = visibleKey(key, versions);
+    if (shown && codec::redisGlobMatch(pattern, *shown)) visible.push_back(*shown);
+  }
+  out += "*" + std::to_string(visible.size()) + "\r\n";
+  for (const auto key : visible) codec::appendRespBulkString(key, out);
+}
+
+bool restoreKeyList(const codec::RedisCommand& command, std::string_view pattern, std::string_view reply,
+                    const route::VersionTable& versions, std::string& out) {
+  std::vector<std::string_view> keys;
+  size_t pos = 0;
+  if (command.reply_keys == codec::RedisReplyKeys::kScan) {
+    codec::RespItem outer, cursor;
+    size_t needed = 0;
+    if (codec::readRespItem(reply, pos, outer, needed) != codec::RespReplyStatus::kComplete || outer.count != 2) return false;
+    pos += outer.size;
+    if (codec::readRespItem(reply, pos, cursor, needed) != codec::RespReplyStatus::kComplete) return false;
+    pos += cursor.size;
+    if (!readKeyArray(reply, pos, keys)) return false;
+    out += "*2\r\n";
+    out.append(reply.substr(outer.size, cursor.size));
+  } else if (!readKeyArray(reply, pos, keys)) {
+    return false;
+  }
+  appendVisibleKeys(keys, pattern, versions, out);
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string_view> visibleKey(std::string_view stored, const route::VersionTable& versions) {
+  if (!route::hasReservedMarker(stored)) return stored;
+  const auto parsed = route::parseVersionedKey(stored);
+  if (!parsed || parsed->ns != versions.namespaceName()) return std::nullopt;  // the store's keys
+  const auto id = versions.find(parsed->cache);
+  if (!id || versions.at(*id).version != parsed->version) return std::nullopt;  // an old version
+  return parsed->key;
+}
+
+std::string widenedPattern(std::string_view pattern) { return "*" + std::string(pattern); }
+
+bool restoreRedisReply(const codec::RedisCommand& command, std::string_view pattern, std::string_view reply,
+                       const route::VersionTable& versions, std::string& out) {
+  using codec::RedisReplyKeys;
+  const size_t start = out.size();
+  bool ok = true;
+  if (codec::isRespError(reply) || command.reply_keys == RedisReplyKeys::kNone) {
+    out.append(reply);
+  } else if (command.reply_keys == RedisReplyKeys::kEachElement || command.reply_keys == RedisReplyKeys::kScan) {
+    ok = restoreKeyList(command, pattern, reply, versions, out);
+  } else if (command.reply_keys == RedisReplyKeys::kWhole && reply.starts_with("$") && !reply.starts_with("$-1")) {
+    const auto shown = visibleKey(reply.substr(reply.find('\n') + 1, reply.size() - reply.find('\n') - 3), versions);
+    if (shown) codec::appendRespBulkString(*shown, out);
+    else out.append("$-1\r\n");  // RANDOMKEY drew a key the client must not see: as if none
+  } else {
+    const auto restore = [&](codec::RespPath path, std::string_view value) -> std::optional<std::string_view> {
+      if (!codec::isReplyKeyPath(command.reply_keys, path)) return std::nullopt;
+      return route::Rewriter::restore(value);
+    };
+    std::string rewritten;
+    ok = codec::rewriteBulkStrings(reply, restore, rewritten).ok;
+    out.append(rewritten.empty() ? reply : std::string_view(rewritten));
+  }
+  if (!ok) {
+    out.resize(start);
+    out.append(reply);
+  }
+  return ok;
+}
+
+}  // namespace vcproxy::net

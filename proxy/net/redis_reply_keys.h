@@ -1,0 +1,31 @@
+// Keys in Redis replies: restored to the client's keys, and, where the reply lists keys of the
+// whole keyspace (KEYS, SCAN, RANDOMKEY), left out when the client must not see them: keys of a
+// cache's old versions (garbage waiting to expire), the version store's own keys, and keys that
+// do not match the client's pattern (the backend was asked with a wider one).
+// Pure functions over a reply, so they are unit-tested without sockets.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "proxy/codec/redis_commands.h"
+#include "proxy/route/version_table.h"
+
+namespace vcproxy::net {
+
+// The key a client sees for `stored`, or nullopt if it must stay hidden.
+std::optional<std::string_view> visibleKey(std::string_view stored, const route::VersionTable& versions);
+
+// Appends `reply` (one complete reply to `command`) to `out` with its keys restored. `pattern`:
+// the client's KEYS / SCAN MATCH pattern ("*" when none). False if the reply is not well formed
+// (then `out` holds the reply unchanged).
+bool restoreRedisReply(const codec::RedisCommand& command, std::string_view pattern, std::string_view reply,
+                       const route::VersionTable& versions, std::string& out);
+
+// The pattern the backend is asked with for a client's KEYS / SCAN MATCH pattern: a versioned
+// key is a prefix plus the client's key, so `*` + pattern finds both forms; results are then
+// filtered by the client's own pattern.
+std::string widenedPattern(std::string_view pattern);
+
+}  // namespace vcproxy::net

@@ -63,6 +63,9 @@ struct Cache {
 struct Config {
   std::string namespace_name;  // YAML key `namespace`; may be empty
   unsigned workers = 0;        // 0 = auto (number of cores)
+  // On SIGTERM: stop accepting, keep serving open connections until they close or this much
+  // time passed (below Kubernetes' default 30 s grace period), then exit.
+  uint32_t shutdown_grace_ms = 25000;
   std::vector<Listener> listeners;
   Admin admin;
   VersionStore version_store;  // url empty: the first listener's first backend

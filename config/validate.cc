@@ -10,8 +10,8 @@
 namespace vcproxy::config {
 namespace {
 
-constexpr std::array<std::string_view, 6> kTopKeys = {"namespace", "workers",       "listeners",
-                                                      "admin",     "version_store", "caches"};
+constexpr std::array<std::string_view, 7> kTopKeys = {"namespace", "workers",       "listeners",        "admin",
+                                                      "version_store", "caches", "shutdown_grace_ms"};
 constexpr std::array<std::string_view, 8> kListenerKeys = {
     "name",       "protocol",           "listen",          "backends",
     "timeout_ms", "connect_timeout_ms", "max_value_bytes", "backend_connections"};
@@ -298,6 +298,7 @@ Config buildConfig(const YAML::Node& root, Diagnostics& diag) {
     if (auto name = readName(*f, kMaxNamespace, true, diag)) config.namespace_name = *name;
   }
   if (auto f = map.optional("workers")) readWorkers(*f, config, diag);
+  readUint32(map, "shutdown_grace_ms", 0, 3600000, config.shutdown_grace_ms, diag);
   // Admin first: listener addresses are checked against it.
   if (auto f = map.optional("admin")) readAdmin(*f, config.admin, diag);
   if (auto f = map.required("listeners")) readListeners(*f, config, diag);

@@ -45,6 +45,19 @@ sigset_t blockSignals() {
   return set;
 }
 
+// Waits until every worker has drained; a second SIGTERM or SIGINT stops at once.
+void drain(vcproxy::app::ProxyServer& server, uint32_t grace_ms, const sigset_t& signals) {
+  server.beginDrain(grace_ms);
+  const timespec tick{0, 20 * 1000 * 1000};
+  while (!server.drained()) {
+    const int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig == SIGTERM || sig == SIGINT) {
+      vcproxy::log::warn("second signal: closing every connection now");
+      return;
+    }
+  }
+}
+
 int run(const std::string& path) {
   const auto result = vcproxy::config::loadFile(path);
   if (!result.errors.empty()) {
@@ -72,9 +85,11 @@ int run(const std::string& path) {
       control.requestReload();
       continue;
     }
-    vcproxy::log::info(std::string("received ") + strsignal(sig) + ", shutting down");
+    vcproxy::log::info(std::string("received ") + strsignal(sig) + ": no new connections; serving open ones for up to " +
+                       std::to_string(config.shutdown_grace_ms) + " ms");
     break;
   }
+  drain(server, config.shutdown_grace_ms, signals);
   control.stop();
   server.stop();
   vcproxy::log::info("stopped");

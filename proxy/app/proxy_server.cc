@@ -79,6 +79,17 @@ bool ProxyServer::start(std::string& error) {
   return true;
 }
 
+void ProxyServer::beginDrain(uint64_t grace_ms) {
+  for (auto& worker : workers_) worker->requestDrain(grace_ms);
+}
+
+bool ProxyServer::drained() const {
+  for (const auto& worker : workers_) {
+    if (!worker->finished()) return false;
+  }
+  return true;
+}
+
 void ProxyServer::publish(const std::shared_ptr<const route::Rewriter>& rewriter) {
   for (auto& worker : workers_) worker->publish(rewriter);
 }

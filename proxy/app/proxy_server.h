@@ -19,6 +19,9 @@ class ProxyServer {
   // Binds every listener on every worker and starts the threads; false with `error` if not.
   bool start(std::string& error);
   void stop();
+  // Stop accepting; each worker ends once its clients have closed or `grace_ms` passed.
+  void beginDrain(uint64_t grace_ms);
+  bool drained() const;
   // Thread-safe: every worker swaps to `rewriter` on its next loop iteration.
   void publish(const std::shared_ptr<const route::Rewriter>& rewriter);
   // For metrics and readiness; fixed once start() returned.

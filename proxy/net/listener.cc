@@ -72,8 +72,12 @@ void Listener::flushUpstreams() {
   for (auto& upstream : upstreams_) upstream->flush();
 }
 
+void Listener::stopAccepting() {
+  if (server_.handle.loop != nullptr && !uv_is_closing(&server_.handle)) uv_close(&server_.handle, nullptr);
+}
+
 void Listener::shutdown() {
-  if (server_.handle.loop != nullptr) uv_close(&server_.handle, nullptr);
+  stopAccepting();
   for (auto& upstream : upstreams_) upstream->shutdown();
 }
 

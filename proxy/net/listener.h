@@ -25,6 +25,7 @@ class Listener {
 
   // Adopts a bound, listening socket and starts accepting on this worker's loop.
   bool listen(int fd, std::string& error);
+  void stopAccepting();
   void shutdown();
 
   Worker& worker() { return worker_; }

@@ -14,6 +14,8 @@ Worker::Worker(unsigned id, std::shared_ptr<const route::Rewriter> rewriter) : i
   uv_check_init(&loop_, &flush_check_);
   flush_check_.data = this;
   uv_check_start(&flush_check_, &Worker::onCheck);
+  uv_timer_init(&loop_, &drain_timer_);
+  drain_timer_.data = this;
 }
 
 Worker::~Worker() {
@@ -33,10 +35,30 @@ bool Worker::addListener(const ListenerSpec& spec, int fd, std::string& error) {
 }
 
 void Worker::start() {
-  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+  thread_ = std::thread([this] {
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    finished_ = true;
+  });
+}
+
+void Worker::requestDrain(uint64_t grace_ms) {
+  if (finished_) return;
+  drain_grace_ms_ = grace_ms;
+  uv_async_send(&wakeup_);
+}
+
+void Worker::startDrain() {
+  draining_ = true;
+  for (auto& listener : listeners_) listener->stopAccepting();
+  drain_deadline_ms_ = uv_now(&loop_) + drain_grace_ms_.load();
+  uv_timer_start(&drain_timer_, [](uv_timer_t* t) {
+    auto* self = static_cast<Worker*>(t->data);
+    if (self->clients_.empty() || uv_now(&self->loop_) >= self->drain_deadline_ms_) self->shutdown();
+  }, 0, 20);
 }
 
 void Worker::requestStop() {
+  if (finished_) return;  // drained already: its wakeup handle is closed
   stop_requested_ = true;
   uv_async_send(&wakeup_);
 }
@@ -50,7 +72,7 @@ void Worker::publish(std::shared_ptr<const route::Rewriter> rewriter) {
     std::lock_guard lock(mailbox_mutex_);
     mailbox_ = std::move(rewriter);
   }
-  uv_async_send(&wakeup_);
+  if (!finished_) uv_async_send(&wakeup_);
 }
 
 void Worker::onWakeup(uv_async_t* handle) {
@@ -61,7 +83,11 @@ void Worker::onWakeup(uv_async_t* handle) {
     next.swap(self->mailbox_);
   }
   if (next) self->rewriter_ = std::move(next);
-  if (self->stop_requested_) self->shutdown();
+  if (self->stop_requested_) {
+    self->shutdown();
+  } else if (self->drain_grace_ms_ != UINT64_MAX && !self->draining_) {
+    self->startDrain();
+  }
 }
 
 void Worker::onCheck(uv_check_t* handle) {
@@ -86,6 +112,7 @@ void Worker::shutdown() {
   for (ClientConn* client : clients) client->close();
   uv_close(reinterpret_cast<uv_handle_t*>(&wakeup_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&drain_timer_), nullptr);
 }
 
 }  // namespace vcproxy::net

@@ -34,6 +34,9 @@ class Worker {
   void start();
   // Thread-safe: stop accepting, close every connection and end the thread.
   void requestStop();
+  // Thread-safe: stop accepting; end once every client has closed, or after `grace_ms`.
+  void requestDrain(uint64_t grace_ms);
+  bool finished() const { return finished_; }
   void join();
   // Thread-safe: a new key-rewriting snapshot (new versions); the loop swaps it in.
   void publish(std::shared_ptr<const route::Rewriter> rewriter);
@@ -60,6 +63,7 @@ class Worker {
  private:
   static void onWakeup(uv_async_t* handle);
   static void onCheck(uv_check_t* handle);
+  void startDrain();
   void shutdown();
 
   static constexpr size_t kScratchBytes = 64 * 1024;
@@ -79,6 +83,11 @@ class Worker {
   std::mutex mailbox_mutex_;  // guards only the hand-over below, never the data path
   std::shared_ptr<const route::Rewriter> mailbox_;
   std::atomic<bool> stop_requested_{false};
+  std::atomic<uint64_t> drain_grace_ms_{UINT64_MAX};  // UINT64_MAX: no drain asked for
+  std::atomic<bool> finished_{false};
+  uv_timer_t drain_timer_{};
+  uint64_t drain_deadline_ms_ = 0;
+  bool draining_ = false;
   bool shut_down_ = false;
   std::thread thread_;
 };

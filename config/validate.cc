@@ -173,6 +173,14 @@ void readAdmin(const Field& field, Admin& admin, Diagnostics& diag) {
   if (auto f = map.optional("token_file")) {
     if (auto path = readString(*f, "a file path", diag)) admin.token_file = *path;
   }
+  // Anyone who reaches a non-loopback admin port could invalidate every cache.
+  const Endpoint& listen = admin.listen;
+  const bool loopback = listen.is_unix || listen.host == "localhost" || listen.host == "::1" ||
+                        listen.host.starts_with("127.");
+  if (!loopback && admin.token_file.empty()) {
+    diag.add(field.mark, field.path + ".listen: " + listen.text +
+                             " is not a loopback address: set admin.token_file (a token is required off loopback)");
+  }
 }
 
 // Fills the parsed parts of `store` from `url`; returns why it is not valid, empty if it is.

@@ -86,10 +86,10 @@ int run(const std::string& path) {
       continue;
     }
     vcproxy::log::info(std::string("received ") + strsignal(sig) + ": no new connections; serving open ones for up to " +
-                       std::to_string(config.shutdown_grace_ms) + " ms");
+                       std::to_string(control.shutdownGraceMs()) + " ms");
     break;
   }
-  drain(server, config.shutdown_grace_ms, signals);
+  drain(server, control.shutdownGraceMs(), signals);
   control.stop();
   server.stop();
   vcproxy::log::info("stopped");

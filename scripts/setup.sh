@@ -9,6 +9,7 @@ packages=(
   # tests: GoogleTest, sanitizers and libFuzzer (clang), real servers and real clients
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
   memcached libmemcached-tools redis-server redis-tools netcat-openbsd python3
+  python3-yaml python3-django python3-pymemcache
   # benchmarks
   nutcracker valgrind
 )

@@ -62,7 +62,7 @@ void AdminService::invalidate(std::vector<std::string> names, bool all, Invalida
     if (!error.empty()) return done({}, {503, "version store " + store_.describe() + ": " + error});
     std::vector<admin::Invalidation> result;
     for (auto& change : changes) result.push_back({change.name, change.version, change.previous});
-    done(std::move(result), {});
+    whenApplied([done, result = std::move(result)]() mutable { done(std::move(result), {}); });
   });
 }
 
@@ -71,7 +71,7 @@ void AdminService::setMode(const std::string& name, const std::string& mode, Cac
   if (!route::parseMode(mode)) return done(std::nullopt, {400, "mode must be normal, bypass or write-only"});
   manager_.setMode(name, mode, [this, name, done = std::move(done)](std::string error) {
     if (!error.empty()) return done(std::nullopt, {503, "version store " + store_.describe() + ": " + error});
-    done(cache(name), {});
+    whenApplied([this, name, done] { done(cache(name), {}); });
   });
 }
 
@@ -105,6 +105,28 @@ void AdminService::deleteKey(const std::string& listener, const std::string& key
 
 void AdminService::reload(ReloadDone done) { reload_(std::move(done)); }
 
+// Runs `then` once every worker uses the manager's current snapshot, so that an answer means the
+// change is in force on this sidecar (workers swap within microseconds; bounded by 1 s).
+void AdminService::whenApplied(std::function<void()> then) {
+  struct Wait {
+    uv_timer_t timer;
+    std::function<void()> then;
+    const AdminService* service;
+    int ticks_left = 1000;
+  };
+  if (server_.applied(manager_.current().get())) return then();
+  auto* wait = new Wait{{}, std::move(then), this};
+  uv_timer_init(loop_, &wait->timer);
+  wait->timer.data = wait;
+  uv_timer_start(&wait->timer, [](uv_timer_t* timer) {
+    auto* w = static_cast<Wait*>(timer->data);
+    const bool applied = w->service->server_.applied(w->service->manager_.current().get());
+    if (!applied && --w->ticks_left > 0) return;
+    w->then();
+    uv_close(reinterpret_cast<uv_handle_t*>(timer), [](uv_handle_t* h) { delete static_cast<Wait*>(h->data); });
+  }, 1, 1);
+}
+
 admin::Health AdminService::liveness() const { return {}; }
 
 admin::Health AdminService::readiness() const {
@@ -115,6 +137,8 @@ admin::Health AdminService::readiness() const {
                              manager_.storeError() + " (versioned keys are bypassed)");
   }
   for (const auto& reason : unreachableBackends(server_)) health.reasons.push_back(reason);
+  if (server_.draining()) health.reasons.push_back("shutting down: serving open connections only");
+  if (!server_.applied(manager_.current().get())) health.reasons.push_back("workers are switching to new versions");
   health.ok = health.reasons.empty();
   return health;
 }

@@ -32,6 +32,8 @@ class AdminService final : public admin::Service {
   std::string metrics() const override;
 
  private:
+  void whenApplied(std::function<void()> then);
+
   uv_loop_t* loop_;
   const config::Config& config_;
   versions::VersionManager& manager_;

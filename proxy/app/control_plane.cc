@@ -8,7 +8,8 @@
 namespace vcproxy::app {
 
 ControlPlane::ControlPlane(const config::Config& config, std::string config_path)
-    : config_(config), running_(config), config_path_(std::move(config_path)) {
+    : config_(config), running_(config), config_path_(std::move(config_path)),
+      shutdown_grace_ms_(config.shutdown_grace_ms) {
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &stop_async_, &ControlPlane::onStop);
   stop_async_.data = this;
@@ -30,6 +31,7 @@ void ControlPlane::reload(admin::Service::ReloadDone done) {
   if (errors.empty()) errors = restartOnlyChanges(running_, *loaded.config);
   if (!errors.empty()) return done(std::move(errors));
   running_ = *loaded.config;
+  shutdown_grace_ms_ = running_.shutdown_grace_ms;
   std::vector<versions::ManagedCache> caches;
   for (const auto& cache : running_.caches) caches.push_back({cache.name, cache.patterns});
   manager_->reconfigure(std::move(caches), running_.version_store.refresh_interval_ms,

@@ -5,6 +5,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -36,6 +37,8 @@ class ControlPlane {
   void requestReload();
   // On the control thread: re-reads the file; every error, or the old config kept.
   void reload(admin::Service::ReloadDone done);
+  // Thread-safe: the running config's shutdown_grace_ms (reloads included).
+  uint32_t shutdownGraceMs() const { return shutdown_grace_ms_; }
 
  private:
   bool storeOptions(versions::StoreOptions& options, bool& redis, std::string& error) const;
@@ -44,6 +47,7 @@ class ControlPlane {
   const config::Config& config_;  // as started; listeners and admin never change while running
   config::Config running_;        // the config in force, reloads included
   std::string config_path_;
+  std::atomic<uint32_t> shutdown_grace_ms_;
   uv_async_t reload_async_{};
   uv_loop_t loop_{};
   uv_async_t stop_async_{};

@@ -18,10 +18,10 @@ net::Address toAddress(const config::Endpoint& endpoint) {
 // Whether the listener's backend is where the memcached version store lives (by default, the
 // first listener's backend).
 bool holdsVersions(const config::Config& config, const config::Listener& listener) {
-  if (listener.protocol != config::Protocol::kMemcache) return false;
   const config::VersionStore& store = config.version_store;
   if (store.url.empty()) return &listener == &config.listeners.front();
-  return store.protocol == config::Protocol::kMemcache && config::sameAddress(store.endpoint, listener.backends.front());
+  return store.protocol == listener.protocol && store.db == 0 &&
+         config::sameAddress(store.endpoint, listener.backends.front());
 }
 
 net::ListenerSpec toSpec(const config::Config& config, const config::Listener& listener) {
@@ -80,7 +80,15 @@ bool ProxyServer::start(std::string& error) {
 }
 
 void ProxyServer::beginDrain(uint64_t grace_ms) {
+  draining_ = true;
   for (auto& worker : workers_) worker->requestDrain(grace_ms);
+}
+
+bool ProxyServer::applied(const route::Rewriter* rewriter) const {
+  for (const auto& worker : workers_) {
+    if (!worker->finished() && worker->applied() != rewriter) return false;
+  }
+  return true;
 }
 
 bool ProxyServer::drained() const {

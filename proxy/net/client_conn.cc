@@ -88,7 +88,7 @@ void ClientConn::resumeIfDrained() {
 }
 
 void ClientConn::onEof(int status) {
-  if (status == UV_EOF && !replies_.empty()) {
+  if (status == UV_EOF && !replies_.empty() && drainsOnEof()) {
     draining_ = true;  // a half-closed client still gets the replies it asked for
     io_.stopReading();
     return;

@@ -35,6 +35,8 @@ class ClientConn : public ReplySink {
   virtual void processInput() = 0;
   // The connection is closing: release what belongs to it alone (a pinned upstream).
   virtual void onClosing() {}
+  // Whether a client that closed its side still gets the replies it asked for (false: close now).
+  virtual bool drainsOnEof() const { return true; }
 
   // A reply slot the proxy fills itself, already ready; `close_after`: the connection closes
   // once it is sent (memcached quit, protocol errors).

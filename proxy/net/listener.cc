@@ -13,9 +13,7 @@ Listener::Listener(Worker& worker, const ListenerSpec& spec)
   for (uint32_t i = 0; i < spec_.backend_connections; ++i) {
     if (spec_.protocol == Protocol::kRedis) {
       upstreams_.push_back(std::make_unique<RedisUpstream>(worker_.loop(), upstreamOptions(), worker_.scratch(),
-                                                           [&worker]() -> const route::VersionTable& {
-                                                             return worker.rewriter().versions();
-                                                           }));
+                                                           [&worker]() -> const route::Rewriter& { return worker.rewriter(); }));
     } else {
       upstreams_.push_back(std::make_unique<McUpstream>(worker_.loop(), upstreamOptions(), worker_.scratch()));
     }

@@ -97,7 +97,28 @@ void RedisClientConn::handleRequest(const codec::RespRequest& request) {
   pending->client = this;
   expectReply(pending);
   upstream->push(std::move(pending));
-  if (upstream == pinned_) pinned_->flush();  // the worker flushes only the shared connections
+  if (upstream == pinned_) return pinned_->flush();  // the worker flushes only the shared connections
+  const bool flush = equalsIgnoreCase(name, "flushall") || equalsIgnoreCase(name, "flushdb");
+  if (flush && listener_.spec().backend_holds_versions) restoreVersionsAfterFlush(*upstream);
+}
+
+// Right behind the flush on the same connection (database 0, where the store lives): HSETNX the
+// versions in use, so flushing data does not also mint new versions; an invalidation made
+// meanwhile by another sidecar wins. Caches in bypass (or not loaded yet) wait for the next fetch.
+void RedisClientConn::restoreVersionsAfterFlush(Upstream& upstream) {
+  const route::VersionTable& versions = worker_.rewriter().versions();
+  const std::string versions_key = route::versionsHashKey(versions.namespaceName());
+  const std::string modes_key = route::modesHashKey(versions.namespaceName());
+  const auto hsetnx = [&upstream](const std::string& key, std::string_view field, std::string_view value) {
+    const std::string_view args[] = {"HSETNX", key, field, value};
+    codec::appendRespCommand(args, upstream.output());
+    upstream.push(std::make_shared<Pending>());  // no client: its reply is dropped
+  };
+  for (const auto& cache : versions.caches()) {
+    if (cache.mode == route::CacheMode::kBypass) continue;
+    hsetnx(versions_key, cache.name, cache.version);
+    if (cache.mode != route::CacheMode::kNormal) hsetnx(modes_key, cache.name, route::modeName(cache.mode));
+  }
 }
 
 // Versions the keys at the positions the command table gives; KEYS and SCAN MATCH patterns are
@@ -110,12 +131,23 @@ bool RedisClientConn::rewriteArgs(const codec::RespRequest& request, const codec
   if (codec::findKeyPositions(command, request.args, positions_)) {
     for (const uint32_t position : positions_) {
       std::string& out = storage_.emplace_back();
-      const auto status = rewriter.rewrite(request.args[position], SIZE_MAX, out);
+      uint32_t cache = route::Matcher::kNoCache;
+      const auto status = rewriter.rewrite(request.args[position], SIZE_MAX, out, &cache);
       if (status == route::RewriteStatus::kReserved) {
         answer("-ERR key starts with the reserved prefix " + std::string(route::kReservedMarker) + "\r\n");
         return false;
       }
-      if (status == route::RewriteStatus::kRewritten) args_[position] = out;
+      if (status != route::RewriteStatus::kRewritten) continue;
+      if (!applyMode(command, rewriter.versions().at(cache), request.args[position], out)) return false;
+      args_[position] = out;
+    }
+  }
+  const bool sort = command.key_proc == codec::RedisKeyProc::kSort || command.key_proc == codec::RedisKeyProc::kSortRo;
+  if (sort && codec::findSortPatterns(request.args, positions_)) {
+    for (const uint32_t position : positions_) {
+      if (request.args[position].find(route::kReservedMarker) == std::string_view::npos) continue;
+      answer("-ERR SORT pattern names the reserved prefix " + std::string(route::kReservedMarker) + "\r\n");
+      return false;
     }
   }
   if (command.reply_keys == codec::RedisReplyKeys::kEachElement && equalsIgnoreCase(command.name, "keys") &&
@@ -132,19 +164,35 @@ bool RedisClientConn::rewriteArgs(const codec::RespRequest& request, const codec
   return true;
 }
 
+// A cache in bypass or write-only mode (or every cache, before versions are loaded and while the
+// store is unreachable for too long) must never serve its keys: a command that only reads gets a
+// key that cannot exist, so every read command misses in its own way; a command that may write
+// is stored for write-only, and refused for bypass (nothing is written under a version nobody owns).
+bool RedisClientConn::applyMode(const codec::RedisCommand& command, const route::CacheVersion& cache,
+                                std::string_view key, std::string& versioned) {
+  if (cache.mode == route::CacheMode::kNormal) return true;
+  if (command.hasFlag(codec::kCmdReadonly)) {
+    versioned = route::absentKey(worker_.rewriter().versions().namespaceName(), key);
+    return true;
+  }
+  if (cache.mode == route::CacheMode::kWriteOnly) return true;
+  answer("-ERR cache " + cache.name + " is bypassed (its mode, or versions unavailable): the write is not stored\r\n");
+  return false;
+}
+
 RedisUpstream* RedisClientConn::upstreamFor(const codec::RedisCommand* command, const codec::RespRequest& request) {
   if (pinned_ == nullptr && command != nullptr && needsOwnConnection(*command)) {
     UpstreamOptions options = listener_.upstreamOptions();
     options.timeout_ms = 0;  // blocking commands and subscriptions wait as long as they need
     Worker& worker = worker_;
     pinned_ = new RedisUpstream(worker.loop(), options, worker.scratch(),
-                                [&worker]() -> const route::VersionTable& { return worker.rewriter().versions(); });
+                                [&worker]() -> const route::Rewriter& { return worker.rewriter(); });
     pinned_->pinTo(this);
     pinned_->start();
   }
   if (pinned_ != nullptr && startsSubscription(request.args[0])) {
     subscribed_ = true;
-    pinned_->setSubscribed();
+    pinned_->setSubscribed([this] { subscribed_ = false; });
   }
   return pinned_ != nullptr ? pinned_ : static_cast<RedisUpstream*>(listener_.pickUpstream());
 }

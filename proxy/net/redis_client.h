@@ -13,11 +13,15 @@
 namespace vcproxy::codec {
 struct RedisCommand;
 }
+namespace vcproxy::route {
+struct CacheVersion;
+}
 
 namespace vcproxy::net {
 
 class Listener;
 class RedisUpstream;
+class Upstream;
 
 class RedisClientConn final : public ClientConn {
  public:
@@ -26,9 +30,14 @@ class RedisClientConn final : public ClientConn {
  private:
   void processInput() override;
   void onClosing() override;
+  // A client gone while blocked (BLPOP 0) must not leave a connection that would still pop.
+  bool drainsOnEof() const override { return pinned_ == nullptr; }
   void handleRequest(const codec::RespRequest& request);
   // Fills args_ with what goes upstream; false (and an answer sent) if a key is refused.
   bool rewriteArgs(const codec::RespRequest& request, const codec::RedisCommand& command, std::string& pattern);
+  void restoreVersionsAfterFlush(Upstream& upstream);
+  bool applyMode(const codec::RedisCommand& command, const route::CacheVersion& cache, std::string_view key,
+                 std::string& versioned);
   RedisUpstream* upstreamFor(const codec::RedisCommand* command, const codec::RespRequest& request);
 
   Listener& listener_;

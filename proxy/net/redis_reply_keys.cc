@@ -29,10 +29,10 @@ bool readKeyArray(std::string_view reply, size_t& pos, std::vector<std::string_v
 }
 
 void appendVisibleKeys(const std::vector<std::string_view>& keys, std::string_view pattern,
-                       const route::VersionTable& versions, std::string& out) {
+                       const route::Rewriter& snapshot, std::string& out) {
   std::vector<std::string_view> visible;
   for (const auto key : keys) {
-    const auto shown = visibleKey(key, versions);
+    const auto shown = visibleKey(key, snapshot);
     if (shown && codec::redisGlobMatch(pattern, *shown)) visible.push_back(*shown);
   }
   out += "*" + std::to_string(visible.size()) + "\r\n";
@@ -40,7 +40,7 @@ void appendVisibleKeys(const std::vector<std::string_view>& keys, std::string_vi
 }
 
 bool restoreKeyList(const codec::RedisCommand& command, std::string_view pattern, std::string_view reply,
-                    const route::VersionTable& versions, std::string& out) {
+                    const route::Rewriter& snapshot, std::string& out) {
   std::vector<std::string_view> keys;
   size_t pos = 0;
   if (command.reply_keys == codec::RedisReplyKeys::kScan) {
@@ -56,14 +56,18 @@ bool restoreKeyList(const codec::RedisCommand& command, std::string_view pattern
   } else if (!readKeyArray(reply, pos, keys)) {
     return false;
   }
-  appendVisibleKeys(keys, pattern, versions, out);
+  appendVisibleKeys(keys, pattern, snapshot, out);
   return true;
 }
 
 }  // namespace
 
-std::optional<std::string_view> visibleKey(std::string_view stored, const route::VersionTable& versions) {
-  if (!route::hasReservedMarker(stored)) return stored;
+std::optional<std::string_view> visibleKey(std::string_view stored, const route::Rewriter& snapshot) {
+  const route::VersionTable& versions = snapshot.versions();
+  if (!route::hasReservedMarker(stored)) {
+    if (snapshot.matcher().match(stored) != route::Matcher::kNoCache) return std::nullopt;
+    return stored;
+  }
   const auto parsed = route::parseVersionedKey(stored);
   if (!parsed || parsed->ns != versions.namespaceName()) return std::nullopt;  // the store's keys
   const auto id = versions.find(parsed->cache);
@@ -74,16 +78,16 @@ std::optional<std::string_view> visibleKey(std::string_view stored, const route:
 std::string widenedPattern(std::string_view pattern) { return "*" + std::string(pattern); }
 
 bool restoreRedisReply(const codec::RedisCommand& command, std::string_view pattern, std::string_view reply,
-                       const route::VersionTable& versions, std::string& out) {
+                       const route::Rewriter& snapshot, std::string& out) {
   using codec::RedisReplyKeys;
   const size_t start = out.size();
   bool ok = true;
   if (codec::isRespError(reply) || command.reply_keys == RedisReplyKeys::kNone) {
     out.append(reply);
   } else if (command.reply_keys == RedisReplyKeys::kEachElement || command.reply_keys == RedisReplyKeys::kScan) {
-    ok = restoreKeyList(command, pattern, reply, versions, out);
+    ok = restoreKeyList(command, pattern, reply, snapshot, out);
   } else if (command.reply_keys == RedisReplyKeys::kWhole && reply.starts_with("$") && !reply.starts_with("$-1")) {
-    const auto shown = visibleKey(reply.substr(reply.find('\n') + 1, reply.size() - reply.find('\n') - 3), versions);
+    const auto shown = visibleKey(reply.substr(reply.find('\n') + 1, reply.size() - reply.find('\n') - 3), snapshot);
     if (shown) codec::appendRespBulkString(*shown, out);
     else out.append("$-1\r\n");  // RANDOMKEY drew a key the client must not see: as if none
   } else {

@@ -10,18 +10,19 @@
 #include <string_view>
 
 #include "proxy/codec/redis_commands.h"
-#include "proxy/route/version_table.h"
+#include "proxy/route/rewriter.h"
 
 namespace vcproxy::net {
 
-// The key a client sees for `stored`, or nullopt if it must stay hidden.
-std::optional<std::string_view> visibleKey(std::string_view stored, const route::VersionTable& versions);
+// The key a client sees for `stored`, or nullopt if it must stay hidden: old versions, the
+// store's own keys, and raw keys that belong to a cache (the proxy would never reach them).
+std::optional<std::string_view> visibleKey(std::string_view stored, const route::Rewriter& snapshot);
 
 // Appends `reply` (one complete reply to `command`) to `out` with its keys restored. `pattern`:
 // the client's KEYS / SCAN MATCH pattern ("*" when none). False if the reply is not well formed
 // (then `out` holds the reply unchanged).
 bool restoreRedisReply(const codec::RedisCommand& command, std::string_view pattern, std::string_view reply,
-                       const route::VersionTable& versions, std::string& out);
+                       const route::Rewriter& snapshot, std::string& out);
 
 // The pattern the backend is asked with for a client's KEYS / SCAN MATCH pattern: a versioned
 // key is a prefix plus the client's key, so `*` + pattern finds both forms; results are then

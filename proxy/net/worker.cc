@@ -7,7 +7,8 @@
 
 namespace vcproxy::net {
 
-Worker::Worker(unsigned id, std::shared_ptr<const route::Rewriter> rewriter) : id_(id), rewriter_(std::move(rewriter)) {
+Worker::Worker(unsigned id, std::shared_ptr<const route::Rewriter> rewriter)
+    : id_(id), rewriter_(std::move(rewriter)), applied_(rewriter_.get()) {
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &wakeup_, &Worker::onWakeup);
   wakeup_.data = this;
@@ -82,7 +83,10 @@ void Worker::onWakeup(uv_async_t* handle) {
     std::lock_guard lock(self->mailbox_mutex_);
     next.swap(self->mailbox_);
   }
-  if (next) self->rewriter_ = std::move(next);
+  if (next) {
+    self->rewriter_ = std::move(next);
+    self->applied_.store(self->rewriter_.get(), std::memory_order_release);
+  }
   if (self->stop_requested_) {
     self->shutdown();
   } else if (self->drain_grace_ms_ != UINT64_MAX && !self->draining_) {

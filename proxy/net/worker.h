@@ -47,6 +47,8 @@ class Worker {
   unsigned id() const { return id_; }
   // The loop's current snapshot; only read on the loop thread, so no lock.
   const route::Rewriter& rewriter() const { return *rewriter_; }
+  // Thread-safe: the snapshot this loop is using now (to know when a publish has taken effect).
+  const route::Rewriter* applied() const { return applied_.load(std::memory_order_acquire); }
 
   // The counters of the cache in stats slot `slot`; null past kMaxCountedCaches (served, not counted).
   CacheCounters* cacheCounters(uint32_t slot) { return slot < kMaxCountedCaches ? &(*cache_counters_)[slot] : nullptr; }
@@ -73,6 +75,7 @@ class Worker {
   uv_async_t wakeup_{};
   uv_check_t flush_check_{};
   std::shared_ptr<const route::Rewriter> rewriter_;
+  std::atomic<const route::Rewriter*> applied_{nullptr};
   std::unique_ptr<std::array<CacheCounters, kMaxCountedCaches>> cache_counters_ =
       std::make_unique<std::array<CacheCounters, kMaxCountedCaches>>();
   std::vector<std::unique_ptr<Listener>> listeners_;

@@ -56,4 +56,16 @@ std::string modeStoreKey(std::string_view name_space, std::string_view cache) {
   return std::string(kReservedMarker) + std::string(name_space) + ":!mode:" + std::string(cache);
 }
 
+std::string absentKey(std::string_view name_space, std::string_view key) {
+  return std::string(kReservedMarker) + std::string(name_space) + ":!absent:" + std::string(key);
+}
+
+std::string versionsHashKey(std::string_view name_space) {
+  return std::string(kReservedMarker) + std::string(name_space) + ":!versions";
+}
+
+std::string modesHashKey(std::string_view name_space) {
+  return std::string(kReservedMarker) + std::string(name_space) + ":!modes";
+}
+
 }  // namespace vcproxy::route

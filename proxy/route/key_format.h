@@ -24,6 +24,12 @@ bool hasReservedMarker(std::string_view key);
 // data path needs them too, to put versions back right after a flush_all it forwarded.
 std::string versionStoreKey(std::string_view name_space, std::string_view cache);
 std::string modeStoreKey(std::string_view name_space, std::string_view cache);
+// The Redis version store's hashes (field = cache name).
+std::string versionsHashKey(std::string_view name_space);
+std::string modesHashKey(std::string_view name_space);
+
+// A key nothing is ever written to: reads of a bypassed cache's keys go there, and miss.
+std::string absentKey(std::string_view name_space, std::string_view key);
 
 // Views into the stored key passed to parseVersionedKey.
 struct VersionedKey {

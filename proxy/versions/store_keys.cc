@@ -12,11 +12,9 @@ std::string prefix(const std::string& name_space) { return "~vc:" + name_space +
 
 }  // namespace
 
-std::string redisVersionsKey(const std::string& name_space) {
-  return prefix(name_space) + "versions";
-}
+std::string redisVersionsKey(const std::string& name_space) { return route::versionsHashKey(name_space); }
 
-std::string redisModesKey(const std::string& name_space) { return prefix(name_space) + "modes"; }
+std::string redisModesKey(const std::string& name_space) { return route::modesHashKey(name_space); }
 
 std::string redisChannel(const std::string& name_space) { return prefix(name_space) + "changes"; }
 

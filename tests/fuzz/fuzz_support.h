@@ -1,24 +1,16 @@
-// Shared by the codec fuzz targets: invariant checks that abort (so libFuzzer keeps the input),
-// the test "rewriter" (adds a version prefix) and its inverse for replies.
+// Shared by the memcached codec fuzz targets: the test "rewriter" (adds a version prefix) and
+// its inverse for replies. The invariant checks come from fuzz_check.h.
 #pragma once
 
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "proxy/codec/base64.h"
 #include "proxy/codec/mc_request.h"
 
 namespace vcproxy::fuzz {
-
-inline void require(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "codec invariant violated: %s\n", what);
-    std::abort();
-  }
-}
 
 inline constexpr std::string_view kPrefix = "v1:";
 
@@ -44,11 +36,6 @@ inline std::vector<std::string_view> keysOf(const codec::McRequest& request) {
   std::vector<std::string_view> keys;
   for (uint32_t i = 0; i < request.key_count; ++i) keys.push_back(request.key(i));
   return keys;
-}
-
-// True if `inner` lies within `outer` (pointer-wise): views must point into the input.
-inline bool within(std::string_view inner, std::string_view outer) {
-  return inner.data() >= outer.data() && inner.data() + inner.size() <= outer.data() + outer.size();
 }
 
 }  // namespace vcproxy::fuzz

@@ -7,7 +7,8 @@ PyMemcacheCache backend.
 Checks that Django's keys (KEY_PREFIX:VERSION:key, here ":1:users:1") are stored in memcached in
 the versioned form ~vc:<namespace>:users:<version>::1:users:1, that POST
 /caches/users/invalidate makes cache.get("users:1") miss while cache.get("other:1") still hits,
-and that vcproxy stops cleanly on SIGTERM. Prints `N passed, M failed`; exits 1 on any failure,
+and that on SIGTERM vcproxy keeps serving Django's open connection and exits once Django closes
+it. Prints `N passed, M failed`; exits 1 on any failure,
 77 (skipped) when Django or pymemcache are not installed (Debian: python3-django,
 python3-pymemcache).
 """
@@ -28,6 +29,7 @@ import urllib.parse
 
 SKIP = 77
 NAMESPACE = "djtest"
+SHUTDOWN_GRACE_MS = 10000
 
 
 class Report:
@@ -121,6 +123,7 @@ def write_config(path, proxy_port, memcached_port, admin_port):
         f.write(
             f'namespace: "{NAMESPACE}"\n'
             "workers: 1\n"
+            f"shutdown_grace_ms: {SHUTDOWN_GRACE_MS}\n"
             "listeners:\n"
             "  - name: memcache\n"
             "    protocol: memcache\n"
@@ -200,12 +203,21 @@ def run(args, report, workdir, processes):
     keys = wait_for_keys(memcached_port, [re.escape(new_key)])
     report.check(f"memcached holds {new_key}", new_key in keys, f"keys {keys}")
 
+    # SIGTERM drains: Django's open connection is still served, and vcproxy exits as soon as
+    # Django closes it (well before shutdown_grace_ms).
     vcproxy.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    report.check("after SIGTERM vcproxy still serves Django's open connection",
+                 vcproxy.poll() is None and cache.get("other:1") == "bob")
+    started = time.monotonic()
+    cache.close()
     try:
-        code = vcproxy.wait(timeout=10)
+        code = vcproxy.wait(timeout=SHUTDOWN_GRACE_MS / 1000 + 5)
     except subprocess.TimeoutExpired:
         code = None
-    report.check("vcproxy exits 0 on SIGTERM within 10 s", code == 0, f"exit {code}")
+    seconds = time.monotonic() - started
+    report.check(f"vcproxy exits 0 once Django closed its connection ({seconds:.2f}s)",
+                 code == 0 and seconds < SHUTDOWN_GRACE_MS / 1000 / 2, f"exit {code} after {seconds:.2f}s")
     log.close()
 
 

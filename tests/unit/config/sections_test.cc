@@ -226,3 +226,21 @@ admin:
 
 }  // namespace
 }  // namespace vcproxy::config
+
+namespace vcproxy::config {
+namespace {
+
+TEST(AdminToken, RequiredOffLoopback) {
+  const std::string open = "listeners:\n  - name: mc\n    protocol: memcache\n    listen: 127.0.0.1:11311\n"
+                           "    backends: [127.0.0.1:11211]\nadmin:\n  listen: 0.0.0.0:9100\n";
+  const auto refused = loadString(open, "vcproxy.yaml");
+  ASSERT_EQ(refused.errors.size(), 1u);
+  EXPECT_NE(refused.errors[0].message.find("token_file"), std::string::npos) << refused.errors[0].message;
+  EXPECT_TRUE(loadString(open + "  token_file: /run/secrets/token\n", "vcproxy.yaml").errors.empty());
+  const std::string loopback = "listeners:\n  - name: mc\n    protocol: memcache\n    listen: 127.0.0.1:11311\n"
+                               "    backends: [127.0.0.1:11211]\nadmin:\n  listen: 127.0.0.1:9100\n";
+  EXPECT_TRUE(loadString(loopback, "vcproxy.yaml").errors.empty());
+}
+
+}  // namespace
+}  // namespace vcproxy::config

@@ -51,7 +51,7 @@ TokenRange noreplyTokenRange(McVerb verb) {
     case McVerb::kReplace:
     case McVerb::kAppend:
     case McVerb::kPrepend: return {5, 6};
-    case McVerb::kDelete: return {2, 4};
+    case McVerb::kDelete: return {3, 4};  // "delete noreply" deletes the key "noreply" (checked on 1.6.18)
     case McVerb::kIncr:
     case McVerb::kDecr:
     case McVerb::kTouch: return {3, 4};

@@ -1,5 +1,10 @@
 #include "config/loader.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
+#include <sstream>
+
 #include <cerrno>
 #include <cstdio>
 #include <exception>
@@ -56,20 +61,69 @@ std::string Error::toString() const {
   return out;
 }
 
+namespace {
+
+// Walks the stream's documents without building them. yaml-cpp 0.7's LoadAll never returns on
+// some malformed streams (a lone ","): its parser reports empty documents for ever without
+// reading on (yaml-cpp #1040). A real document takes at least one byte, which bounds the walk.
+struct DocumentScan {
+  size_t documents = 0;
+  YAML::Mark second = YAML::Mark::null_mark();
+  bool endless = false;
+};
+
+class DocumentMarks final : public YAML::EventHandler {
+ public:
+  explicit DocumentMarks(DocumentScan& scan) : scan_(scan) {}
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++scan_.documents == 2) scan_.second = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  DocumentScan& scan_;
+};
+
+DocumentScan scanDocuments(const std::string& text) {
+  DocumentScan scan;
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentMarks marks(scan);
+  for (size_t walked = 0; parser.HandleNextDocument(marks);) {
+    if (++walked > text.size() + 1) {
+      scan.endless = true;
+      break;
+    }
+  }
+  return scan;
+}
+
+}  // namespace
+
 LoadResult loadString(std::string_view yaml_text, const std::string& file_label) {
   Diagnostics diag(file_label);
   Config config;
   // yaml-cpp reports through exceptions; none may leave this module.
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml_text));
-    if (docs.empty() || docs[0].IsNull()) {
+    const std::string text(yaml_text);
+    const DocumentScan scan = scanDocuments(text);
+    if (scan.endless) {
+      diag.add(YAML::Mark::null_mark(), "invalid YAML: the stream does not parse into documents");
+    } else if (YAML::Node doc = YAML::Load(text); doc.IsNull()) {
       diag.add(YAML::Mark::null_mark(),
                "the file holds no settings; expected a map with at least \"listeners\"");
     } else {
-      if (docs.size() > 1) {
-        diag.add(docs[1].Mark(), "expected a single YAML document, found another after \"---\"");
+      if (scan.documents > 1) {
+        diag.add(scan.second, "expected a single YAML document, found another after \"---\"");
       }
-      config = buildConfig(docs[0], diag);
+      config = buildConfig(doc, diag);
     }
   } catch (const YAML::Exception& e) {
     diag.add(e.mark, "invalid YAML: " + e.msg);

@@ -214,7 +214,7 @@ McDecodeResult parseMeta(const Parse& p) {
     return p.answer(err, skip);
   }
   if (!set) {
-    req.noreply = hasFlag(req, 'q');
+    req.noreply = req.verb != McVerb::kMetaDebug && hasFlag(req, 'q');  // `me` takes no q
     return p.forward(p.after_line);
   }
   auto result = takeDataBlock(p, bytes);

@@ -3,10 +3,13 @@
 // Errors name the file, point into the text (line and column 0 when unknown, else within it)
 // and come sorted by position; a config that loads is one the proxy can run (listeners with
 // backends, unique names).
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -35,10 +38,11 @@ Extent extentOf(std::string_view text) {
   return extent;
 }
 
-// yaml-cpp reads a text with a NUL among its first bytes, or a UTF-16/32 byte order mark, as
-// UTF-16 or UTF-32 and counts positions in what it decoded: they bear no relation to the bytes.
+// Positions are checked against the bytes only for text yaml-cpp reads as plain UTF-8: it takes
+// a NUL among the first bytes, or a UTF-16/32 byte order mark, for UTF-16 or UTF-32 and counts
+// positions in what it decoded, and past a NUL elsewhere its columns run beyond the line.
 bool readAsUtf8(std::string_view text) {
-  return text.substr(0, 4).find('\0') == std::string_view::npos && !text.starts_with("\xFE\xFF") &&
+  return text.find('\0') == std::string_view::npos && !text.starts_with("\xFE\xFF") &&
          !text.starts_with("\xFF\xFE");
 }
 

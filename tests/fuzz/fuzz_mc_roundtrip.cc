@@ -29,7 +29,8 @@ std::vector<std::string_view> expectedTokens(const McRequest& request) {
   for (size_t i = 0; i < request.tokens.size(); ++i) {
     const bool key = i >= request.first_key && i < request.first_key + request.key_count;
     const size_t first_flag = request.verb == McVerb::kMetaSet ? 3 : 2;
-    if (!key && meta && i >= first_flag && request.tokens[i][0] == 'q') continue;  // any q… flag is quiet
+    const bool quiet_capable = meta && request.verb != McVerb::kMetaDebug;  // `me` has no q flag
+    if (!key && quiet_capable && i >= first_flag && request.tokens[i][0] == 'q') continue;  // any q… flag is quiet
     if (!meta && request.noreply && i + 1 == request.tokens.size() && request.tokens[i] == "noreply") continue;
     tokens.push_back(request.tokens[i]);
   }

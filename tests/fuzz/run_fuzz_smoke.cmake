@@ -8,8 +8,11 @@ foreach(var FUZZER SEED_DIR DICT WORK_DIR SECONDS)
 endforeach()
 file(REMOVE_RECURSE "${WORK_DIR}/corpus")
 file(MAKE_DIRECTORY "${WORK_DIR}/corpus" "${WORK_DIR}/artifacts")
+# -timeout: one input of these parsers taking seconds is a finding, and a runaway allocation
+# (yaml-cpp's endless stream, now guarded in the loader) is caught as a timeout, with its input saved, before the RSS limit,
+# whose report can take minutes.
 execute_process(
-  COMMAND "${FUZZER}" -max_total_time=${SECONDS} -dict=${DICT} -print_final_stats=1
+  COMMAND "${FUZZER}" -max_total_time=${SECONDS} -timeout=5 -dict=${DICT} -print_final_stats=1
           -artifact_prefix=${WORK_DIR}/artifacts/ "${WORK_DIR}/corpus" "${SEED_DIR}"
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)

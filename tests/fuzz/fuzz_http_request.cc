@@ -35,7 +35,8 @@ bool sameRequest(const HttpRequest& a, const HttpRequest& b) {
          a.headers == b.headers && a.body == b.body && a.keep_alive == b.keep_alive && a.http10 == b.http10;
 }
 
-// Known divergence, reported and kept in findings/http_request/: llhttp hands a header field or
+// Known divergence, reported; corpus/http_request/header_limit_checked_only_when_split and
+// crash-1000922c… show it (they fail with VCPROXY_FUZZ_STRICT=1): llhttp hands a header field or
 // value to the parser only when it ends or the fed bytes do, so the header limit is checked on a
 // partial field when the input arrives in pieces, but never on a field that turns out malformed
 // when it arrives whole: "400 malformed" whole, "431 too large" in pieces. Tolerated (both are

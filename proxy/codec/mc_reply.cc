@@ -152,26 +152,28 @@ void forEachValueKey(std::string_view reply, const std::function<void(std::strin
   walkValues(reply, [&](std::string_view, std::string_view key, std::string_view) { visit(key); });
 }
 
-void restoreMcReply(McVerb verb, std::string_view reply, KeyRestoreFn restore,
-                    std::string& out) {
+size_t restoreMcReply(McVerb verb, std::string_view reply, KeyRestoreFn restore, std::string& out) {
   if (isRetrieval(verb)) {
+    size_t values = 0;
     const size_t end = walkValues(reply, [&](std::string_view line, std::string_view key, std::string_view block) {
       out.append("VALUE ");
       out.append(restore(key));
       out.append(line.substr(6 + key.size()));
       out.append(block);
+      ++values;
     });
     out.append(reply.substr(end));
-    return;
+    return values;
   }
   if (isMeta(verb)) {
     const size_t newline = findLineEnd(reply);
     restoreMetaLine(verb, lineBefore(reply, newline), restore, out);
     out.append("\r\n");
     out.append(reply.substr(newline + 1));
-    return;
+    return 0;
   }
   out.append(reply);
+  return 0;
 }
 
 bool isHiddenByQuietMode(McVerb verb, std::string_view reply) {

@@ -27,9 +27,8 @@ using KeyRestoreFn = std::string_view (*)(std::string_view stored_key);
 // Appends `reply` to `out` with every key it carries restored: VALUE lines, the meta `k` flag,
 // the key of `ME`. A returned key is taken as base64 when it decodes to a versioned key (memcached
 // writes keys of binary items in base64, whatever the request said). `reply` must be one complete,
-// framed reply (see frameMcReply).
-void restoreMcReply(McVerb verb, std::string_view reply, KeyRestoreFn restore,
-                    std::string& out);
+// framed reply (see frameMcReply). Returns the number of VALUE entries restored (retrieval).
+size_t restoreMcReply(McVerb verb, std::string_view reply, KeyRestoreFn restore, std::string& out);
 
 // Calls `visit` with the key of every VALUE line of a complete retrieval reply.
 void forEachValueKey(std::string_view reply, const std::function<void(std::string_view key)>& visit);

@@ -61,6 +61,7 @@ void McClientConn::handleRequest(const codec::McRequest& request) {
   pending->noreply = request.noreply;
   pending->keys_rewritten = rewritten;
   pending->cache_id = first_cache_;
+  pending->one_cache = one_cache_;
   pending->client = this;
   expectReply(pending);
   upstream->push(std::move(pending));
@@ -112,6 +113,7 @@ bool McClientConn::rewriteKeys(const codec::McRequest& request, bool& rewritten)
   wire_keys_.resize(request.key_count);
   key_modes_.assign(request.key_count, route::CacheMode::kNormal);
   first_cache_ = route::Matcher::kNoCache;
+  one_cache_ = true;
   std::string decoded;
   for (uint32_t i = 0; i < request.key_count; ++i) {
     std::string_view key = request.key(i);
@@ -136,7 +138,8 @@ bool McClientConn::rewriteKeys(const codec::McRequest& request, bool& rewritten)
       rewritten = true;
       const route::CacheVersion& version = rewriter.versions().at(cache);
       key_modes_[i] = version.mode;
-      if (i == 0) first_cache_ = version.stats_slot;
+      if (first_cache_ == UINT32_MAX) first_cache_ = version.stats_slot;
+      one_cache_ = one_cache_ && first_cache_ == version.stats_slot;
       countRequest(request.verb, version.stats_slot);
       if (request.base64_keys) {
         decoded.swap(out);
@@ -160,7 +163,7 @@ void McClientConn::countRequest(codec::McVerb verb, uint32_t stats_slot) {
 
 // Hits per cache, from the reply before its keys are restored: each VALUE line names its
 // versioned key, hence its cache; a meta get has one key, whose cache the request noted.
-void McClientConn::countHits(const Pending& pending, std::string_view reply) {
+void McClientConn::countHits(const Pending& pending, std::string_view reply, size_t values) {
   if (pending.verb == codec::McVerb::kMetaGet) {
     CacheCounters* counters = worker_.cacheCounters(pending.cache_id);
     const bool hit = reply.starts_with("VA") || reply.starts_with("HD");
@@ -168,6 +171,11 @@ void McClientConn::countHits(const Pending& pending, std::string_view reply) {
     return;
   }
   if (!codec::isRetrieval(pending.verb)) return;
+  if (pending.one_cache) {
+    if (CacheCounters* counters = worker_.cacheCounters(pending.cache_id)) counters->hits.add(values);
+    return;
+  }
+  // Keys of several caches: each VALUE line's versioned key says which.
   const auto& versions = worker_.rewriter().versions();
   codec::forEachValueKey(reply, [&](std::string_view key) {
     const auto parsed = route::parseVersionedKey(key);

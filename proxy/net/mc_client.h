@@ -22,7 +22,8 @@ class Worker;
 class McClientConn final : public ClientConn {
  public:
   McClientConn(Listener& listener, bool is_unix);
-  void countHits(const Pending& pending, std::string_view reply);
+  // `values`: VALUE entries the restore walk found, enough when the request had one cache.
+  void countHits(const Pending& pending, std::string_view reply, size_t values);
 
  private:
   void processInput() override;
@@ -38,7 +39,8 @@ class McClientConn final : public ClientConn {
   std::vector<std::string> key_storage_;     // scratch: rewritten keys of the current request
   std::vector<std::string_view> wire_keys_;  // the keys as they go upstream (empty: left out)
   std::vector<route::CacheMode> key_modes_;  // the mode of each key's cache
-  uint32_t first_cache_ = UINT32_MAX;        // stats slot of the first key's cache
+  uint32_t first_cache_ = UINT32_MAX;        // stats slot of the first versioned key's cache
+  bool one_cache_ = true;                    // every versioned key of the request is in it
   std::string error_;                        // scratch: a refusal built for this request
 };
 

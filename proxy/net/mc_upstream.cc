@@ -17,17 +17,17 @@ Upstream::Frame McUpstream::frameReply(const Pending& front, std::string_view in
 
 std::string McUpstream::deliver(Pending& pending, std::string_view reply) {
   if (pending.client == nullptr) return {};  // the client went away, or the proxy's own request
-  auto& client = static_cast<McClientConn&>(*pending.client);
-  if (pending.keys_rewritten) client.countHits(pending, reply);
   pending.reply.clear();
   const bool meta = codec::isMeta(pending.verb);
   const bool hidden = pending.noreply && (!meta || codec::isHiddenByQuietMode(pending.verb, reply));
-  if (hidden) return {};
-  if (pending.keys_rewritten) {
-    codec::restoreMcReply(pending.verb, reply, &route::Rewriter::restore, pending.reply);
-  } else {
-    pending.reply.assign(reply);
+  if (!pending.keys_rewritten) {
+    if (!hidden) pending.reply.assign(reply);
+    return {};
   }
+  // A hidden reply is a miss or a write (EN, HD...): nothing there to restore or count.
+  if (hidden) return {};
+  const size_t values = codec::restoreMcReply(pending.verb, reply, &route::Rewriter::restore, pending.reply);
+  static_cast<McClientConn&>(*pending.client).countHits(pending, reply, values);
   return {};
 }
 

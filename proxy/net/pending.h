@@ -39,6 +39,7 @@ struct Pending {
 
   codec::McVerb verb = codec::McVerb::kGet;  // memcached: the request's command
   uint32_t cache_id = UINT32_MAX;            // memcached: stats slot of the first key's cache
+  bool one_cache = true;                     // memcached: every versioned key is in that cache
   const codec::RedisCommand* command = nullptr;  // redis: the command (reply keys, KEYS/SCAN filtering)
   std::string pattern;                           // redis: the client's KEYS / SCAN MATCH pattern
 };

@@ -4,6 +4,7 @@
 
 #include "proxy/codec/redis_commands.h"
 #include "proxy/codec/resp_encode.h"
+#include "proxy/codec/resp_text.h"
 #include "proxy/net/listener.h"
 #include "proxy/net/redis_reply_keys.h"
 #include "proxy/net/redis_upstream.h"
@@ -13,13 +14,7 @@
 namespace vcproxy::net {
 namespace {
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
+using codec::equalsIgnoreCase;
 
 // Commands that cannot be made safe through a key-versioning proxy, and why.
 std::string_view refusal(std::string_view name) {

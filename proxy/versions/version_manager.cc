@@ -15,6 +15,7 @@ VersionManager::VersionManager(uv_loop_t* loop, VersionStore& store, ManagerOpti
   matcher_ = std::make_shared<const route::Matcher>(patterns);
   entries_.resize(options_.caches.size());
   for (Entry& entry : entries_) entry.stats_slot = next_stats_slot_++;
+  reindex();
   uv_timer_init(loop_, &poll_timer_);
   poll_timer_.data = this;
   publishSnapshot();  // nothing versioned is served before the first load
@@ -170,6 +171,7 @@ void VersionManager::reconfigure(std::vector<ManagedCache> caches, uint32_t refr
     patterns.push_back(caches[i].patterns);
   }
   options_.caches = std::move(caches);
+  reindex();
   options_.refresh_interval_ms = refresh_interval_ms;
   options_.max_staleness_ms = max_staleness_ms;
   entries_ = std::move(entries);
@@ -208,10 +210,13 @@ uint64_t VersionManager::invalidations(const std::string& name) const {
 }
 
 int VersionManager::indexOf(const std::string& name) const {
-  for (size_t i = 0; i < options_.caches.size(); ++i) {
-    if (options_.caches[i].name == name) return static_cast<int>(i);
-  }
-  return -1;
+  const auto it = index_.find(name);
+  return it == index_.end() ? -1 : it->second;
+}
+
+void VersionManager::reindex() {
+  index_.clear();
+  for (size_t i = 0; i < options_.caches.size(); ++i) index_.emplace(options_.caches[i].name, static_cast<int>(i));
 }
 
 }  // namespace vcproxy::versions

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "proxy/route/rewriter.h"
@@ -98,6 +99,7 @@ class VersionManager {
   void markUnreachable(const std::string& error);
   void publishSnapshot();
   int indexOf(const std::string& name) const;
+  void reindex();
 
   uv_loop_t* loop_;
   VersionStore& store_;
@@ -106,6 +108,7 @@ class VersionManager {
   std::shared_ptr<const route::Matcher> matcher_;
   std::shared_ptr<const route::Rewriter> rewriter_;
   std::vector<Entry> entries_;  // in config order, as the matcher's cache ids
+  std::unordered_map<std::string, int> index_;  // cache name -> position in entries_
   uint32_t next_stats_slot_ = 0;
   uv_timer_t poll_timer_{};
   bool loaded_ = false;

@@ -38,8 +38,8 @@ std::string toYaml(const MemcacheProxyConfig& config) {
   if (!config.name_space.empty()) yaml += "namespace: " + quoted(config.name_space) + "\n";
   yaml += "workers: " + std::to_string(config.workers) + "\n";
   yaml += "listeners:\n";
-  yaml += "  - name: mc\n";
-  yaml += "    protocol: memcache\n";
+  yaml += config.protocol == "redis" ? "  - name: redis\n" : "  - name: mc\n";
+  yaml += "    protocol: " + config.protocol + "\n";
   yaml += "    listen: 127.0.0.1:" + std::to_string(config.listen_port) + "\n";
   yaml += "    backends: " + quotedList(config.backends) + "\n";
   yaml += "    timeout_ms: " + std::to_string(config.timeout_ms) + "\n";

@@ -18,6 +18,7 @@ struct CacheSpec {
 
 // One memcache listener in front of `backends`, in the YAML form of ARCHITECTURE.md section 6.
 struct MemcacheProxyConfig {
+  std::string protocol = "memcache";  // the listener's protocol (and name): memcache or redis
   std::string name_space = "it";  // empty: no namespace line
   int workers = 2;
   uint16_t listen_port = 0;

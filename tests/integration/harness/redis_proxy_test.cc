@@ -12,21 +12,6 @@ namespace {
 
 constexpr size_t kLogTail = 48 * 1024;
 
-std::string quoted(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + '"';
-}
-
-std::string quotedList(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quoted(items[i]);
-  return out + "]";
-}
-
 // MemcacheProxyTest::proxyBinary() is protected; the binary path is the same for Redis tests.
 struct BinaryOf : MemcacheProxyTest {
   using MemcacheProxyTest::directMode;
@@ -34,24 +19,6 @@ struct BinaryOf : MemcacheProxyTest {
 };
 
 }  // namespace
-
-std::string toRedisYaml(const RedisProxyConfig& config) {
-  std::string yaml;
-  if (!config.name_space.empty()) yaml += "namespace: " + quoted(config.name_space) + "\n";
-  yaml += "workers: " + std::to_string(config.workers) + "\n";
-  yaml += "listeners:\n";
-  yaml += "  - name: redis\n";
-  yaml += "    protocol: redis\n";
-  yaml += "    listen: 127.0.0.1:" + std::to_string(config.listen_port) + "\n";
-  yaml += "    backends: " + quotedList(config.backends) + "\n";
-  yaml += "    timeout_ms: " + std::to_string(config.timeout_ms) + "\n";
-  yaml += "caches:\n";
-  for (const auto& cache : config.caches) {
-    yaml += "  - name: " + quoted(cache.name) + "\n";
-    yaml += "    patterns: " + quotedList(cache.patterns) + "\n";
-  }
-  return yaml;
-}
 
 bool isRedisStoreKey(std::string_view key, std::string_view name_space) {
   const std::string prefix = "~vc:" + std::string(name_space) + ":!";

@@ -17,16 +17,12 @@
 
 namespace vcproxy::test {
 
-struct RedisProxyConfig {
-  std::string name_space = "it";
-  int workers = 2;
-  uint16_t listen_port = 0;
-  std::vector<std::string> backends;  // "127.0.0.1:PORT"
-  int timeout_ms = 1000;
-  std::vector<CacheSpec> caches;
+// The memcache harness's config and YAML, with a redis listener.
+struct RedisProxyConfig : MemcacheProxyConfig {
+  RedisProxyConfig() { protocol = "redis"; }
 };
 
-std::string toRedisYaml(const RedisProxyConfig& config);
+inline std::string toRedisYaml(const RedisProxyConfig& config) { return toYaml(config); }
 
 // The version store's own keys in the backend: ~vc:<namespace>:!...
 bool isRedisStoreKey(std::string_view key, std::string_view name_space = "it");

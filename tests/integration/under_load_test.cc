@@ -1,16 +1,21 @@
-// Live operations under load (issue 6): while clients of both protocols set and get without pause,
-// the config is reloaded (SIGHUP and POST /reload, valid and invalid) and a cache invalidated once a
-// second; or vcproxy gets SIGTERM. Every reply must be right and no connection may be dropped.
+// Live operations and faults under load (issue 6): while clients of both protocols set and get
+// without pause, the config is reloaded (SIGHUP and POST /reload, valid and invalid) and a cache
+// invalidated once a second, or vcproxy gets SIGTERM: every reply must be right and no connection
+// may be dropped. Or one backend is killed or frozen: its clients get errors only while it is
+// down, never silence, and the other backend's clients see nothing.
 // VCPROXY_SOAK_SECONDS sets how long the reload test runs (10 s by default; CI runs 60).
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "tests/integration/harness/admin_http.h"
@@ -18,6 +23,7 @@
 #include "tests/integration/harness/ports.h"
 #include "tests/integration/harness/servers.h"
 #include "tests/integration/harness/sidecar_test.h"
+#include "tests/integration/harness/text_client.h"
 
 namespace vcproxy::test {
 namespace {
@@ -37,6 +43,66 @@ bool hasCache(const AdminReply& caches, const std::string& name) {
   }
   return false;
 }
+
+// Clients that pipeline `get`s while the memcached backend fails: every get must be answered, by a
+// hit, a miss or a SERVER_ERROR naming the backend, and none may wait past the request timeout.
+class PipelinedGetters {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr int kDepth = 16;
+
+  PipelinedGetters(uint16_t port, int clients) {
+    for (int i = 0; i < clients; ++i) clients_.push_back(std::make_unique<TextClient>(port));
+    for (int i = 0; i < clients; ++i) threads_.emplace_back([this, i] { run(*clients_[i], i); });
+  }
+  ~PipelinedGetters() { stop(); }
+
+  void stop() {
+    stopping_ = true;
+    for (auto& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+
+  uint64_t answered = 0, errors = 0;  // read after stop()
+  Clock::duration longest_wait{};
+  Clock::time_point last_error{};
+  std::vector<std::string> unexpected;
+
+ private:
+  void run(TextClient& client, int index) {
+    const std::string request = "get load:getter" + std::to_string(index) + "\r\n";
+    std::string batch;
+    for (int i = 0; i < kDepth; ++i) batch += request;
+    while (!stopping_) {
+      const auto sent = Clock::now();
+      if (!client.send(batch)) return note("send failed");
+      for (int i = 0; i < kDepth; ++i) {
+        const ReadResult line = client.readLine();
+        std::lock_guard lock(mutex_);
+        longest_wait = std::max(longest_wait, Clock::now() - sent);
+        if (line.data.starts_with("SERVER_ERROR backend ")) {
+          ++errors;
+          last_error = Clock::now();
+        } else if (!(line == "END")) {  // the key is never set: a hit would be a mixed-up reply
+          unexpected.push_back(line.data + " " + line.error);
+          return;
+        }
+        ++answered;
+      }
+    }
+  }
+
+  void note(const std::string& what) {
+    std::lock_guard lock(mutex_);
+    unexpected.push_back(what);
+  }
+
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<TextClient>> clients_;
+  std::vector<std::thread> threads_;
+};
 
 class UnderLoadTest : public SidecarTest {
  protected:
@@ -148,6 +214,52 @@ TEST_F(UnderLoadTest, SigtermServesEveryAcceptedRequestAndExitsWithinTheGrace) {
   EXPECT_GT(mc_tally.requests, before.requests) << "requests on open connections after SIGTERM were served";
   std::cout << "exit " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
             << " ms after SIGTERM; memcache: " << mc_tally.describe() << "\nredis: " << redis_tally.describe() << "\n";
+}
+
+TEST_F(UnderLoadTest, KilledBackendCostsErrorsOnlyWhileItIsDown) {
+  LoadClients redis(LoadProtocol::redis, redis_port_, 2);
+  PipelinedGetters getters(mc_port_, kClientsPerProtocol);
+  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(memcached_.process()->kill(SIGKILL));
+  std::this_thread::sleep_for(1s);
+  memcached_.restart();
+  const auto back = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(2s);
+  getters.stop();
+  redis.stop();
+  EXPECT_TRUE(getters.unexpected.empty()) << getters.unexpected.front();
+  EXPECT_GT(getters.errors, 0u) << "the clients never saw the backend down";
+  EXPECT_LT(getters.last_error - back, 1s) << "service should be back within 1 s of the backend";
+  EXPECT_LT(getters.longest_wait, 3s) << "a reply waited past the 1000 ms request timeout";
+  EXPECT_GT(getters.answered, getters.errors) << "no get was served after the restart";
+  const LoadTally redis_tally = redis.tally();
+  EXPECT_EQ(redis_tally.failures, 0u) << redis_tally.describe();
+  std::cout << getters.answered << " gets answered, " << getters.errors << " SERVER_ERRORs, longest wait "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(getters.longest_wait).count() << " ms; redis: "
+            << redis_tally.describe() << "\n";
+}
+
+TEST_F(UnderLoadTest, FrozenBackendTimesOutWhileTheRestStaysResponsive) {
+  LoadClients redis(LoadProtocol::redis, redis_port_, 2);
+  PipelinedGetters getters(mc_port_, kClientsPerProtocol);
+  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(memcached_.process()->pause());
+  std::this_thread::sleep_for(500ms);
+  const auto asked = std::chrono::steady_clock::now();
+  EXPECT_EQ(adminGet(admin_port_, "/healthz").status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 500ms) << "the admin port stalled with the backend";
+  std::this_thread::sleep_for(2s);
+  ASSERT_TRUE(memcached_.process()->resume());
+  const auto back = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(2s);
+  getters.stop();
+  redis.stop();
+  EXPECT_TRUE(getters.unexpected.empty()) << getters.unexpected.front();
+  EXPECT_GT(getters.errors, 0u) << "the frozen backend never timed out";
+  EXPECT_LT(getters.last_error - back, 1s) << "service should be back within 1 s of the backend";
+  EXPECT_LT(getters.longest_wait, 3s) << "a reply waited past the 1000 ms request timeout";
+  const LoadTally redis_tally = redis.tally();
+  EXPECT_EQ(redis_tally.failures, 0u) << redis_tally.describe();
 }
 
 }  // namespace

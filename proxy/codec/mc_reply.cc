@@ -14,46 +14,55 @@ bool isErrorLine(std::string_view line) {
   return line == "ERROR" || startsWith(line, "CLIENT_ERROR") || startsWith(line, "SERVER_ERROR");
 }
 
-// The n-th space-separated field of a line (memcached replies use single spaces).
-std::string_view field(std::string_view line, size_t n) {
-  size_t start = 0;
-  for (size_t i = 0; i < n; ++i) {
-    start = line.find(' ', start);
-    if (start == std::string_view::npos) return {};
-    ++start;
-  }
-  const size_t end = line.find(' ', start);
-  return line.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+// Splits off the space-separated field at the front of `rest` (memcached replies use single spaces).
+std::string_view takeField(std::string_view& rest) {
+  const size_t end = rest.find(' ');
+  const std::string_view field = rest.substr(0, end);
+  rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+  return field;
 }
 
-// A line followed by a data block whose size is field `size_field` of the line.
-McReplyFrame frameLineWithData(std::string_view input, size_t at, std::string_view line, size_t line_size,
-                               size_t size_field) {
+// The key and data size of "VALUE <key> <flags> <bytes> [<cas>]" (without "\r\n"), in one pass.
+struct ValueLine {
+  std::string_view key;
   uint32_t bytes = 0;
-  if (!parseNumber(field(line, size_field), bytes)) return {McReplyStatus::kInvalid, 0};
+  bool valid = false;
+};
+
+ValueLine parseValueLine(std::string_view line) {
+  ValueLine value;
+  if (!startsWith(line, "VALUE ")) return value;
+  std::string_view rest = line.substr(6);
+  value.key = takeField(rest);
+  takeField(rest);  // flags
+  value.valid = parseNumber(takeField(rest), value.bytes);
+  return value;
+}
+
+// A line followed by a data block of `bytes` bytes and "\r\n".
+McReplyFrame frameLineWithData(std::string_view input, size_t at, size_t line_size, uint32_t bytes) {
   const size_t total = at + line_size + bytes + 2;
-  if (input.size() < total) return {McReplyStatus::kNeedMore, 0};
+  if (input.size() < total) return {McReplyStatus::kNeedMore, at};
   if (input.substr(total - 2, 2) != "\r\n") return {McReplyStatus::kInvalid, 0};
   return {McReplyStatus::kComplete, total};
 }
 
-// VALUE <key> <flags> <bytes> [<cas>]\r\n<data>\r\n ... END\r\n
-McReplyFrame frameRetrieval(std::string_view input) {
-  size_t at = 0;
+// VALUE <key> <flags> <bytes> [<cas>]\r\n<data>\r\n ... END\r\n, from the entry at `at` on.
+McReplyFrame frameRetrieval(std::string_view input, size_t at) {
   while (true) {
     const size_t newline = findLineEnd(input, at);
-    if (newline == std::string_view::npos) return {McReplyStatus::kNeedMore, 0};
+    if (newline == std::string_view::npos) return {McReplyStatus::kNeedMore, at};
     const std::string_view line = lineBefore(input.substr(at), newline - at);
-    const size_t line_size = newline + 1 - at;
     if (line == "END") return {McReplyStatus::kComplete, newline + 1};
     if (isErrorLine(line)) {
       if (at != 0) return {McReplyStatus::kInvalid, 0};
       return {McReplyStatus::kComplete, newline + 1};
     }
-    if (!startsWith(line, "VALUE ")) return {McReplyStatus::kInvalid, 0};
-    const McReplyFrame value = frameLineWithData(input, at, line, line_size, 3);
-    if (value.status != McReplyStatus::kComplete) return value;
-    at = value.size;
+    const ValueLine value = parseValueLine(line);
+    if (!value.valid) return {McReplyStatus::kInvalid, 0};
+    const McReplyFrame entry = frameLineWithData(input, at, newline + 1 - at, value.bytes);
+    if (entry.status != McReplyStatus::kComplete) return entry;
+    at = entry.size;
   }
 }
 
@@ -125,25 +134,26 @@ size_t walkValues(std::string_view reply, Visit visit) {
   while (at < reply.size()) {
     const size_t newline = findLineEnd(reply, at);
     const std::string_view line = reply.substr(at, newline - at + 1);
-    if (!startsWith(line, "VALUE ")) break;
-    uint32_t bytes = 0;
-    parseNumber(field(lineBefore(line, line.size() - 1), 3), bytes);
-    visit(line, field(line, 1), reply.substr(newline + 1, bytes + 2));
-    at = newline + 1 + bytes + 2;
+    const ValueLine value = parseValueLine(lineBefore(line, line.size() - 1));
+    if (!value.valid) break;
+    visit(line, value.key, reply.substr(newline + 1, value.bytes + 2));
+    at = newline + 1 + value.bytes + 2;
   }
   return at;
 }
 
 }  // namespace
 
-McReplyFrame frameMcReply(McVerb verb, std::string_view input) {
-  if (isRetrieval(verb)) return frameRetrieval(input);
+McReplyFrame frameMcReply(McVerb verb, std::string_view input, size_t resume_at) {
+  if (isRetrieval(verb)) return frameRetrieval(input, resume_at);
   if (verb == McVerb::kStats) return frameStats(input);
   const size_t newline = findLineEnd(input);
   if (newline == std::string_view::npos) return {McReplyStatus::kNeedMore, 0};
   const std::string_view line = lineBefore(input, newline);
   if ((verb == McVerb::kMetaGet || verb == McVerb::kMetaArithmetic) && startsWith(line, "VA ")) {
-    return frameLineWithData(input, 0, line, newline + 1, 1);
+    uint32_t bytes = 0;
+    if (!parseNumber(line.substr(3, line.find(' ', 3) - 3), bytes)) return {McReplyStatus::kInvalid, 0};
+    return frameLineWithData(input, 0, newline + 1, bytes);
   }
   return {McReplyStatus::kComplete, newline + 1};
 }

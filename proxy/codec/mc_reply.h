@@ -14,12 +14,14 @@ enum class McReplyStatus : uint8_t { kComplete, kNeedMore, kInvalid };
 
 struct McReplyFrame {
   McReplyStatus status = McReplyStatus::kNeedMore;
-  size_t size = 0;  // kComplete: bytes of the whole reply
+  size_t size = 0;  // kComplete: bytes of the whole reply; kNeedMore: bytes already checked
 };
 
 // Frames the reply to a request of `verb` at the start of `input`. kInvalid means the backend
 // said something that is not a memcached reply: the connection cannot be trusted any more.
-McReplyFrame frameMcReply(McVerb verb, std::string_view input);
+// A multi-get reply arrives in many reads: `resume_at`, the size of the last kNeedMore answer
+// for this same reply, lets framing go on from there rather than walk every VALUE again.
+McReplyFrame frameMcReply(McVerb verb, std::string_view input, size_t resume_at = 0);
 
 // Maps a key from the backend back to the client's key (always a suffix of it).
 using KeyRestoreFn = std::string_view (*)(std::string_view stored_key);

@@ -7,7 +7,8 @@
 namespace vcproxy::net {
 
 Upstream::Frame McUpstream::frameReply(const Pending& front, std::string_view input) {
-  const auto frame = codec::frameMcReply(front.verb, input);
+  const auto frame = codec::frameMcReply(front.verb, input, resume_at_);
+  resume_at_ = frame.status == codec::McReplyStatus::kNeedMore ? frame.size : 0;
   switch (frame.status) {
     case codec::McReplyStatus::kComplete: return {FrameStatus::kComplete, frame.size};
     case codec::McReplyStatus::kNeedMore: return {FrameStatus::kNeedMore, 0};

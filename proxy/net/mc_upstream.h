@@ -12,9 +12,12 @@ class McUpstream final : public Upstream {
 
  private:
   Frame frameReply(const Pending& front, std::string_view input) override;
+  void resetFraming() override { resume_at_ = 0; }
   std::string deliver(Pending& pending, std::string_view reply) override;
   // A text noreply request stays silent even when it fails, as memcached's noreply does.
   bool silentOnError(const Pending& pending) const override { return pending.noreply && !codec::isMeta(pending.verb); }
+
+  size_t resume_at_ = 0;  // how much of the front reply is framed already (multi-get replies come in pieces)
 };
 
 }  // namespace vcproxy::net

@@ -29,9 +29,14 @@ void fillRandom(std::span<unsigned char> buf) {
   }
 }
 
-bool isAlphabetChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
+// One lookup per byte: every key restored in a reply checks its version.
+constexpr std::array<bool, 256> kInAlphabet = [] {
+  std::array<bool, 256> table{};
+  for (char c : kVersionAlphabet) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
+bool isAlphabetChar(char c) { return kInAlphabet[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 

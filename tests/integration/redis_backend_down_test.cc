@@ -90,13 +90,15 @@ TEST_F(RedisBackendDownTest, PromptErrorThenRecovery) {
     const char* who = client == &shared ? "shared-connection client" : "pinned client";
     bool ok = false;
     RespReply last;
+    // The restarted Redis lost the version store too: the caches get new versions (an
+    // invalidation) once vcproxy notices, so a key set just before may miss; set it again then.
     while (msSince(restarted) < 2500 && !ok) {
       last = client->call({"SET", "k3", "v3"});
-      ok = last.describe() == "OK";
+      if (last.describe() == "OK") last = client->call({"GET", "k3"});
+      ok = last.describe() == "\"v3\"";
       if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     EXPECT_TRUE(ok) << who << " still fails after Redis came back: " << last.describe();
-    EXPECT_EQ(client->call({"GET", "k3"}).describe(), "\"v3\"") << who;
   }
   expectNoUnversionedKeys({"all"});
 }

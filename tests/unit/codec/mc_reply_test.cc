@@ -112,20 +112,24 @@ TEST_P(FrameTest, EveryStrictPrefixNeedsMore) {
 INSTANTIATE_TEST_SUITE_P(McReply, FrameTest, testing::ValuesIn(frameCases()),
                          [](const auto& test_case) { return test_case.param.name; });
 
-// A backend stream of many replies, delivered in chunks, is framed into the same replies.
-std::vector<std::string> frameStream(const std::vector<FrameCase>& cases, const std::vector<size_t>& chunk_sizes) {
+// A backend stream of many replies, delivered in chunks, is framed into the same replies; with
+// `resume`, each call goes on from where the last kNeedMore answer stopped, as McUpstream does.
+std::vector<std::string> frameStream(const std::vector<FrameCase>& cases, const std::vector<size_t>& chunk_sizes,
+                                     bool resume = false) {
   std::string all;
   for (const auto& c : cases) all += c.reply;
   std::vector<std::string> framed;
   std::string buffer;
   size_t at = 0;
   size_t next_case = 0;
+  size_t resume_at = 0;
   for (size_t i = 0; at < all.size(); ++i) {
     const size_t n = chunk_sizes[i % chunk_sizes.size()];
     buffer.append(all, at, n);
     at += n;
     while (next_case < cases.size()) {
-      const auto frame = frameMcReply(cases[next_case].verb, buffer);
+      const auto frame = frameMcReply(cases[next_case].verb, buffer, resume_at);
+      resume_at = resume && frame.status == McReplyStatus::kNeedMore ? frame.size : 0;
       if (frame.status == McReplyStatus::kNeedMore) break;
       EXPECT_EQ(frame.status, McReplyStatus::kComplete);
       if (frame.status != McReplyStatus::kComplete) return framed;
@@ -141,14 +145,29 @@ TEST(McReplySplitTest, ByteAtATimeAndSplitsFrameTheSameReplies) {
   const auto cases = frameCases();
   std::vector<std::string> expected;
   for (const auto& c : cases) expected.push_back(c.reply);
-  EXPECT_EQ(frameStream(cases, {1}), expected);
-  EXPECT_EQ(frameStream(cases, {3, 1, 17, 2}), expected);
-  EXPECT_EQ(frameStream(cases, {4096}), expected);
-  for (unsigned seed = 1; seed <= 50; ++seed) {
-    std::vector<size_t> sizes;
-    for (unsigned i = 0; i < 64; ++i) sizes.push_back(1 + (seed * 2654435761u + i * 40503u) % 29);
-    ASSERT_EQ(frameStream(cases, sizes), expected) << "seed " << seed;
+  for (const bool resume : {false, true}) {
+    EXPECT_EQ(frameStream(cases, {1}, resume), expected);
+    EXPECT_EQ(frameStream(cases, {3, 1, 17, 2}, resume), expected);
+    EXPECT_EQ(frameStream(cases, {4096}, resume), expected);
+    for (unsigned seed = 1; seed <= 50; ++seed) {
+      std::vector<size_t> sizes;
+      for (unsigned i = 0; i < 64; ++i) sizes.push_back(1 + (seed * 2654435761u + i * 40503u) % 29);
+      ASSERT_EQ(frameStream(cases, sizes, resume), expected) << "seed " << seed << (resume ? ", resumed" : "");
+    }
   }
+}
+
+TEST(McReplySplitTest, ResumingSkipsTheValuesAlreadyFramed) {
+  const std::string first = "VALUE a 0 1\r\nx\r\n";
+  const std::string reply = first + "VALUE b 0 1\r\ny\r\nEND\r\n";
+  const auto partial = frameMcReply(V::kGet, std::string_view(reply).substr(0, first.size() + 4));
+  ASSERT_EQ(partial.status, McReplyStatus::kNeedMore);
+  EXPECT_EQ(partial.size, first.size());
+  // Resumed there, the first entry is not looked at again (garbage in its place goes unseen).
+  const std::string tampered = std::string(first.size(), '#') + reply.substr(first.size());
+  const auto frame = frameMcReply(V::kGet, tampered, partial.size);
+  ASSERT_EQ(frame.status, McReplyStatus::kComplete);
+  EXPECT_EQ(frame.size, reply.size());
 }
 
 struct InvalidCase {

@@ -102,7 +102,12 @@ uint32_t Matcher::bestCandidate(const Node& node, std::string_view rest, uint32_
     if (cand.cache_id >= best) {
       break;  // sorted by id: nothing further can win
     }
-    if (rest.size() >= cand.min_length && globMatch(pool.substr(cand.rest_offset, cand.rest_length), rest)) {
+    if (rest.size() < cand.min_length) {
+      continue;
+    }
+    // "prefix*", the usual pattern, matches whatever follows its prefix: no glob to run.
+    const std::string_view glob = pool.substr(cand.rest_offset, cand.rest_length);
+    if (glob == "*" || globMatch(glob, rest)) {
       return cand.cache_id;
     }
   }

@@ -143,6 +143,25 @@ class UnderLoadTest : public SidecarTest {
     ASSERT_EQ(std::rename(aside.c_str(), proxy_->configPath().c_str()), 0);
   }
 
+  // The memcached backend came `back`: 2 s later, its getters must have seen errors, none later
+  // than 1 s after `back` and none after the 1000 ms request timeout; the Redis clients none.
+  static void expectErrorsOnlyWhileDown(PipelinedGetters& getters, LoadClients& redis,
+                                        std::chrono::steady_clock::time_point back) {
+    std::this_thread::sleep_for(2s);
+    getters.stop();
+    redis.stop();
+    EXPECT_TRUE(getters.unexpected.empty()) << getters.unexpected.front();
+    EXPECT_GT(getters.errors, 0u) << "the clients never saw the backend down";
+    EXPECT_LT(getters.last_error - back, 1s) << "service should be back within 1 s of the backend";
+    EXPECT_LT(getters.longest_wait, 3s) << "a reply waited past the 1000 ms request timeout";
+    EXPECT_GT(getters.answered, getters.errors) << "no get was served once the backend was back";
+    const LoadTally redis_tally = redis.tally();
+    EXPECT_EQ(redis_tally.failures, 0u) << redis_tally.describe();
+    std::cout << getters.answered << " gets answered, " << getters.errors << " SERVER_ERRORs, longest wait "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(getters.longest_wait).count()
+              << " ms; redis: " << redis_tally.describe() << "\n";
+  }
+
   static constexpr int kGraceMs = 10000;
   MemcachedServer memcached_;
   RedisServer redis_;
@@ -223,20 +242,7 @@ TEST_F(UnderLoadTest, KilledBackendCostsErrorsOnlyWhileItIsDown) {
   ASSERT_TRUE(memcached_.process()->kill(SIGKILL));
   std::this_thread::sleep_for(1s);
   memcached_.restart();
-  const auto back = std::chrono::steady_clock::now();
-  std::this_thread::sleep_for(2s);
-  getters.stop();
-  redis.stop();
-  EXPECT_TRUE(getters.unexpected.empty()) << getters.unexpected.front();
-  EXPECT_GT(getters.errors, 0u) << "the clients never saw the backend down";
-  EXPECT_LT(getters.last_error - back, 1s) << "service should be back within 1 s of the backend";
-  EXPECT_LT(getters.longest_wait, 3s) << "a reply waited past the 1000 ms request timeout";
-  EXPECT_GT(getters.answered, getters.errors) << "no get was served after the restart";
-  const LoadTally redis_tally = redis.tally();
-  EXPECT_EQ(redis_tally.failures, 0u) << redis_tally.describe();
-  std::cout << getters.answered << " gets answered, " << getters.errors << " SERVER_ERRORs, longest wait "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(getters.longest_wait).count() << " ms; redis: "
-            << redis_tally.describe() << "\n";
+  expectErrorsOnlyWhileDown(getters, redis, std::chrono::steady_clock::now());
 }
 
 TEST_F(UnderLoadTest, FrozenBackendTimesOutWhileTheRestStaysResponsive) {
@@ -250,16 +256,7 @@ TEST_F(UnderLoadTest, FrozenBackendTimesOutWhileTheRestStaysResponsive) {
   EXPECT_LT(std::chrono::steady_clock::now() - asked, 500ms) << "the admin port stalled with the backend";
   std::this_thread::sleep_for(2s);
   ASSERT_TRUE(memcached_.process()->resume());
-  const auto back = std::chrono::steady_clock::now();
-  std::this_thread::sleep_for(2s);
-  getters.stop();
-  redis.stop();
-  EXPECT_TRUE(getters.unexpected.empty()) << getters.unexpected.front();
-  EXPECT_GT(getters.errors, 0u) << "the frozen backend never timed out";
-  EXPECT_LT(getters.last_error - back, 1s) << "service should be back within 1 s of the backend";
-  EXPECT_LT(getters.longest_wait, 3s) << "a reply waited past the 1000 ms request timeout";
-  const LoadTally redis_tally = redis.tally();
-  EXPECT_EQ(redis_tally.failures, 0u) << redis_tally.describe();
+  expectErrorsOnlyWhileDown(getters, redis, std::chrono::steady_clock::now());
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // libFuzzer target: frame a backend byte stream as the replies to requests of every verb, then
 // restore keys in every framed reply. Checks: framing is consistent (a strict prefix of a reply
-// needs more, the reply alone frames the same), restoring with the identity changes nothing
-// (apart from meta line spacing), and a restored reply is still one complete reply.
+// needs more, the reply alone frames the same, and so does framing resumed where a prefix
+// stopped), restoring with the identity changes nothing (apart from meta line spacing), and a
+// restored reply is still one complete reply.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -47,8 +48,14 @@ void frameAll(McVerb verb, std::string_view input) {
   while (at < input.size()) {
     const std::string_view rest = input.substr(at);
     const auto frame = codec::frameMcReply(verb, rest);
-    if (frame.status != McReplyStatus::kComplete) {
-      require(frame.size == 0, "only a complete frame has a size");
+    if (frame.status == McReplyStatus::kInvalid) {
+      require(frame.size == 0, "an invalid frame has no size");
+      return;
+    }
+    if (frame.status == McReplyStatus::kNeedMore) {
+      require(frame.size <= rest.size(), "the part already checked is within the input");
+      const auto resumed = codec::frameMcReply(verb, rest, frame.size);
+      require(resumed.status == frame.status && resumed.size == frame.size, "resuming where it stopped agrees");
       return;
     }
     require(frame.size > 0 && frame.size <= rest.size(), "0 < frame size <= input");
@@ -58,6 +65,9 @@ void frameAll(McVerb verb, std::string_view input) {
     require(alone.status == McReplyStatus::kComplete && alone.size == frame.size, "a reply frames alone");
     const auto shorter = codec::frameMcReply(verb, reply.substr(0, reply.size() - 1));
     require(shorter.status == McReplyStatus::kNeedMore, "one byte less needs more");
+    const auto resumed = codec::frameMcReply(verb, reply, shorter.size);
+    require(resumed.status == McReplyStatus::kComplete && resumed.size == frame.size,
+            "resumed after the entries checked, the reply frames the same");
     checkRestore(verb, reply);
     at += frame.size;
   }

@@ -162,6 +162,13 @@ void forEachValueKey(std::string_view reply, const std::function<void(std::strin
   walkValues(reply, [&](std::string_view, std::string_view key, std::string_view) { visit(key); });
 }
 
+size_t forEachValueEntry(std::string_view reply,
+                         const std::function<void(std::string_view key, std::string_view entry)>& visit) {
+  return walkValues(reply, [&](std::string_view line, std::string_view key, std::string_view block) {
+    visit(key, std::string_view(line.data(), line.size() + block.size()));
+  });
+}
+
 size_t restoreMcReply(McVerb verb, std::string_view reply, KeyRestoreFn restore, std::string& out) {
   if (isRetrieval(verb)) {
     size_t values = 0;

@@ -35,6 +35,11 @@ size_t restoreMcReply(McVerb verb, std::string_view reply, KeyRestoreFn restore,
 // Calls `visit` with the key of every VALUE line of a complete retrieval reply.
 void forEachValueKey(std::string_view reply, const std::function<void(std::string_view key)>& visit);
 
+// Calls `visit(key, entry)` for every VALUE entry of a complete retrieval reply, `entry` being its
+// VALUE line and data block with their "\r\n"s; returns the offset of what follows (END or an error).
+size_t forEachValueEntry(std::string_view reply,
+                         const std::function<void(std::string_view key, std::string_view entry)>& visit);
+
 // True for the nominal replies a client in quiet mode (meta `q`) must not see:
 // EN for mg, HD for ms and md, HD or VA for ma. Errors and misses of writes are always shown.
 bool isHiddenByQuietMode(McVerb verb, std::string_view reply);

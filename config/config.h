@@ -23,7 +23,8 @@ struct Endpoint {
   std::string host;  // without brackets for v6
   uint16_t port = 0;
   std::string path;  // unix socket path
-  std::string text;  // as written in the file, for messages
+  std::string text;  // the address as written in the file (without a weight), for messages
+  uint32_t weight = 1;  // backends only: the server's share of keys in a pool (ketama weight)
 };
 
 struct Listener {
@@ -35,6 +36,12 @@ struct Listener {
   uint32_t connect_timeout_ms = 1000;
   uint32_t max_value_bytes = 1048576;  // largest value accepted from clients (memcached's item max)
   uint32_t backend_connections = 1;    // upstream connections per backend per worker
+  // Pools (memcache, several backends; twemproxy's names): consecutive failures that make a
+  // backend down; whether a down backend leaves the pool (its keys rehashed over the others);
+  // how long it stays out before it may come back.
+  uint32_t server_failure_limit = 2;
+  bool auto_eject_hosts = false;
+  uint32_t server_retry_timeout_ms = 30000;
 };
 
 struct Admin {

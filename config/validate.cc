@@ -5,6 +5,7 @@
 #include <charconv>
 #include <limits>
 
+#include "config/backends.h"
 #include "config/endpoint.h"
 
 namespace vcproxy::config {
@@ -12,9 +13,10 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kTopKeys = {"namespace", "workers",       "listeners",        "admin",
                                                       "version_store", "caches", "shutdown_grace_ms"};
-constexpr std::array<std::string_view, 8> kListenerKeys = {
+constexpr std::array<std::string_view, 11> kListenerKeys = {
     "name",       "protocol",           "listen",          "backends",
-    "timeout_ms", "connect_timeout_ms", "max_value_bytes", "backend_connections"};
+    "timeout_ms", "connect_timeout_ms", "max_value_bytes", "backend_connections",
+    "server_failure_limit", "auto_eject_hosts", "server_retry_timeout_ms"};
 constexpr std::array<std::string_view, 2> kAdminKeys = {"listen", "token_file"};
 constexpr std::array<std::string_view, 3> kStoreKeys = {"url", "refresh_interval_ms", "max_staleness_ms"};
 constexpr std::array<std::string_view, 2> kCacheKeys = {"name", "patterns"};
@@ -65,30 +67,6 @@ std::optional<Protocol> readProtocol(const Field& field, Diagnostics& diag) {
   if (*text == protocolName(Protocol::kRedis)) return Protocol::kRedis;
   reportExpected(diag, field, kWhat);
   return std::nullopt;
-}
-
-// A single endpoint string is accepted as a one-element list.
-void readBackends(const Field& field, Listener& listener, Diagnostics& diag) {
-  if (field.node.IsScalar()) {
-    if (auto endpoint = readEndpoint(field, diag)) listener.backends.push_back(*endpoint);
-    return;
-  }
-  if (!field.node.IsSequence() || field.node.size() == 0) {
-    reportExpected(diag, field, "a non-empty list of backend endpoints");
-    return;
-  }
-  for (const Field& item : itemsOf(field)) {
-    std::optional<Endpoint> endpoint = readEndpoint(item, diag);
-    if (!endpoint) continue;
-    for (const Endpoint& earlier : listener.backends) {
-      if (sameAddress(earlier, *endpoint)) {
-        diag.add(item.mark, item.path + ": backend " + quote(endpoint->text) +
-                                " is listed twice; expected each backend once");
-        break;
-      }
-    }
-    listener.backends.push_back(*endpoint);
-  }
 }
 
 // Reports `name` when an earlier listener or cache (`kind`) already has it.
@@ -143,6 +121,7 @@ Listener readListener(const Field& field, const Config& config, Diagnostics& dia
   readUint32(map, "max_value_bytes", 1, kMaxValueBytes, listener.max_value_bytes, diag);
   readUint32(map, "backend_connections", 1, kMaxBackendConnections, listener.backend_connections,
              diag);
+  readPoolOptions(map, listener, diag);
   return listener;
 }
 

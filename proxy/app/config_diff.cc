@@ -5,7 +5,7 @@ namespace {
 
 std::vector<std::string> texts(const std::vector<config::Endpoint>& endpoints) {
   std::vector<std::string> out;
-  for (const auto& endpoint : endpoints) out.push_back(endpoint.text);
+  for (const auto& endpoint : endpoints) out.push_back(endpoint.text + "*" + std::to_string(endpoint.weight));
   return out;
 }
 
@@ -13,7 +13,8 @@ bool sameListener(const config::Listener& a, const config::Listener& b) {
   return a.name == b.name && a.protocol == b.protocol && a.listen.text == b.listen.text &&
          texts(a.backends) == texts(b.backends) && a.timeout_ms == b.timeout_ms &&
          a.connect_timeout_ms == b.connect_timeout_ms && a.max_value_bytes == b.max_value_bytes &&
-         a.backend_connections == b.backend_connections;
+         a.backend_connections == b.backend_connections && a.server_failure_limit == b.server_failure_limit &&
+         a.auto_eject_hosts == b.auto_eject_hosts && a.server_retry_timeout_ms == b.server_retry_timeout_ms;
 }
 
 }  // namespace

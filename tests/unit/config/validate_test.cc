@@ -68,7 +68,8 @@ TEST(UnknownKeys, InListener) {
       hasOneError(withLine("    listner: x"), 6, 5,
                   {"unknown key \"listner\" in listeners[0]; expected one of name, protocol, "
                    "listen, backends, timeout_ms, connect_timeout_ms, max_value_bytes, "
-                   "backend_connections"}));
+                   "backend_connections, server_failure_limit, auto_eject_hosts, "
+                   "server_retry_timeout_ms"}));
 }
 
 TEST(UnknownKeys, AtTopLevel) {

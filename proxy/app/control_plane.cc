@@ -61,7 +61,17 @@ bool ControlPlane::storeOptions(versions::StoreOptions& options, bool& redis, st
   }
   options.host = endpoint.host;
   options.port = endpoint.port;
+  options.weight = endpoint.weight;
   options.db = static_cast<int>(store.db);
+  // The default memcached store is the first listener's pool: every backend, same placement.
+  const auto& backends = config_.listeners.front().backends;
+  for (size_t i = 1; !from_url && !redis && i < backends.size(); ++i) {
+    if (backends[i].is_unix) {
+      error = "version store " + backends[i].text + ": unix sockets are not supported; set version_store.url";
+      return false;
+    }
+    options.more_servers.push_back({backends[i].host, backends[i].port, backends[i].weight});
+  }
   options.name_space = config_.namespace_name;
   return true;
 }

@@ -24,7 +24,7 @@ void header(std::ostringstream& out, const char* name, const char* type, const c
 
 struct BackendTotals {
   uint64_t requests = 0, errors = 0, count = 0;
-  int64_t connected = 0;
+  int64_t connected = 0, ejected = 0;
   double sum = 0;
   std::array<uint64_t, net::kLatencyBounds.size() + 1> buckets{};
 };
@@ -40,6 +40,7 @@ std::map<std::pair<std::string, std::string>, BackendTotals> backendTotals(const
         t.requests += c.requests.get();
         t.errors += c.errors.get();
         t.connected += c.connected.get();
+        t.ejected += c.ejected.get();
         t.count += c.latency.count();
         t.sum += c.latency.sumSeconds();
         for (size_t i = 0; i < t.buckets.size(); ++i) t.buckets[i] += c.latency.bucket(i);
@@ -93,6 +94,9 @@ void renderBackends(std::ostringstream& out, const ProxyServer& server) {
   for (const auto& [key, t] : totals) out << "vcproxy_backend_errors_total{" << labels(key) << "} " << t.errors << '\n';
   header(out, "vcproxy_backend_connections", "gauge", "Open connections to the backend.");
   for (const auto& [key, t] : totals) out << "vcproxy_backend_connections{" << labels(key) << "} " << t.connected << '\n';
+  header(out, "vcproxy_backend_ejected", "gauge",
+         "Connections whose backend is ejected from its pool (auto_eject_hosts; counted per worker connection).");
+  for (const auto& [key, t] : totals) out << "vcproxy_backend_ejected{" << labels(key) << "} " << t.ejected << '\n';
   header(out, "vcproxy_backend_latency_seconds", "histogram", "Time from sending a request to its reply.");
   for (const auto& [key, t] : totals) {
     uint64_t cumulative = 0;

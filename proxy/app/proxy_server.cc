@@ -15,12 +15,13 @@ net::Address toAddress(const config::Endpoint& endpoint) {
   return {endpoint.is_unix, endpoint.host, endpoint.port, endpoint.path, endpoint.text};
 }
 
-// Whether the listener's backend is where the memcached version store lives (by default, the
-// first listener's backend).
+// Whether the listener's backends are where the memcached version store lives (by default, the
+// first listener's backends, a pool included; a store URL names one server, which only counts
+// when it is the listener's only backend).
 bool holdsVersions(const config::Config& config, const config::Listener& listener) {
   const config::VersionStore& store = config.version_store;
   if (store.url.empty()) return &listener == &config.listeners.front();
-  return store.protocol == listener.protocol && store.db == 0 &&
+  return store.protocol == listener.protocol && store.db == 0 && listener.backends.size() == 1 &&
          config::sameAddress(store.endpoint, listener.backends.front());
 }
 
@@ -29,7 +30,11 @@ net::ListenerSpec toSpec(const config::Config& config, const config::Listener& l
   spec.name = listener.name;
   spec.protocol = listener.protocol == config::Protocol::kRedis ? net::Protocol::kRedis : net::Protocol::kMemcache;
   spec.listen = toAddress(listener.listen);
-  for (const auto& backend : listener.backends) spec.backends.push_back(toAddress(backend));
+  for (const auto& backend : listener.backends) {
+    spec.backends.push_back(toAddress(backend));
+    spec.weights.push_back(backend.weight);
+  }
+  spec.eject = {listener.server_failure_limit, listener.auto_eject_hosts, listener.server_retry_timeout_ms};
   spec.timeout_ms = listener.timeout_ms;
   spec.connect_timeout_ms = listener.connect_timeout_ms;
   spec.max_value_bytes = listener.max_value_bytes;
@@ -55,8 +60,8 @@ bool ProxyServer::start(std::string& error) {
   const unsigned count = workerCount(config_);
   for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<net::Worker>(i, rewriter_));
   for (const auto& listener : config_.listeners) {
-    if (listener.backends.size() > 1) {
-      error = "listener " + listener.name + ": pools of several backends are not supported yet; list one backend";
+    if (listener.backends.size() > 1 && listener.protocol == config::Protocol::kRedis) {
+      error = "listener " + listener.name + ": a redis listener takes one backend";
       return false;
     }
     const net::ListenerSpec spec = toSpec(config_, listener);
@@ -72,7 +77,13 @@ bool ProxyServer::start(std::string& error) {
     }
     if (shared_fd >= 0) close(shared_fd);
     const char* protocol = spec.protocol == net::Protocol::kRedis ? "redis" : "memcache";
-    log::info("listener " + spec.name + " (" + protocol + ") on " + spec.listen.text + " -> " + spec.backends[0].text);
+    std::string backends;
+    for (size_t i = 0; i < spec.backends.size(); ++i) {
+      backends += (i > 0 ? ", " : "") + spec.backends[i].text;
+      if (spec.weights[i] != 1) backends += " (weight " + std::to_string(spec.weights[i]) + ")";
+    }
+    const char* placement = spec.backends.size() > 1 ? " (ketama pool)" : "";
+    log::info("listener " + spec.name + " (" + protocol + ") on " + spec.listen.text + " -> " + backends + placement);
   }
   for (auto& worker : workers_) worker->start();
   log::info("started " + std::to_string(count) + " worker(s)");

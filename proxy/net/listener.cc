@@ -8,14 +8,38 @@
 
 namespace vcproxy::net {
 
+namespace {
+
+std::vector<pool::PoolMember> poolMembers(const ListenerSpec& spec) {
+  std::vector<pool::PoolMember> members;
+  for (size_t i = 0; i < spec.backends.size(); ++i) {
+    const Address& address = spec.backends[i];
+    const uint32_t weight = i < spec.weights.size() ? spec.weights[i] : 1;
+    members.push_back({address.is_unix ? address.path : address.host, address.is_unix ? uint16_t{0} : address.port, weight});
+  }
+  return members;
+}
+
+}  // namespace
+
 Listener::Listener(Worker& worker, const ListenerSpec& spec)
-    : worker_(worker), spec_(spec), decoder_(codec::McLimits{spec.max_value_bytes, 64 * 1024}) {
-  for (uint32_t i = 0; i < spec_.backend_connections; ++i) {
-    if (spec_.protocol == Protocol::kRedis) {
-      upstreams_.push_back(std::make_unique<RedisUpstream>(worker_.loop(), upstreamOptions(), worker_.scratch(),
-                                                           [&worker]() -> const route::Rewriter& { return worker.rewriter(); }));
-    } else {
-      upstreams_.push_back(std::make_unique<McUpstream>(worker_.loop(), upstreamOptions(), worker_.scratch()));
+    : worker_(worker),
+      spec_(spec),
+      decoder_(codec::McLimits{spec.max_value_bytes, 64 * 1024}),
+      worker_loop_(worker.loop()),
+      next_connection_(spec.backends.size()),
+      pool_(poolMembers(spec), spec.eject) {
+  for (uint32_t server = 0; server < spec_.backends.size(); ++server) {
+    for (uint32_t i = 0; i < spec_.backend_connections; ++i) {
+      std::unique_ptr<Upstream> upstream;
+      if (spec_.protocol == Protocol::kRedis) {
+        upstream = std::make_unique<RedisUpstream>(worker_.loop(), optionsFor(server), worker_.scratch(),
+                                                   [&worker]() -> const route::Rewriter& { return worker.rewriter(); });
+      } else {
+        upstream = std::make_unique<McUpstream>(worker_.loop(), optionsFor(server), worker_.scratch(), worker_);
+      }
+      upstream->setObserver([this, server](UpstreamEvent event) { onUpstreamEvent(server, event); });
+      upstreams_.push_back(std::move(upstream));
     }
   }
 }
@@ -55,15 +79,61 @@ void Listener::onConnection(uv_stream_t* server, int status) {
   client->start();
 }
 
-UpstreamOptions Listener::upstreamOptions() const {
-  return {spec_.backends.front(), spec_.timeout_ms, spec_.connect_timeout_ms};
+UpstreamOptions Listener::optionsFor(uint32_t server) const {
+  return {spec_.backends[server], spec_.timeout_ms, spec_.connect_timeout_ms};
 }
 
-Upstream* Listener::pickUpstream() {
-  // One backend for now: spread requests over this worker's connections to it.
-  Upstream* upstream = upstreams_[next_upstream_].get();
-  next_upstream_ = (next_upstream_ + 1) % upstreams_.size();
+size_t Listener::nextConnection(uint32_t server) {
+  const uint32_t n = spec_.backend_connections;
+  const size_t index = server * n + next_connection_[server];
+  next_connection_[server] = (next_connection_[server] + 1) % n;
+  return index;
+}
+
+Upstream* Listener::upstreamFor(uint32_t server, std::string& error) {
+  if (server == pool::kNoServer) {
+    error = "no backend of the pool is in: every one is ejected after failures";
+    return nullptr;
+  }
+  Upstream* upstream = upstreams_[nextConnection(server)].get();
+  // A down backend (server_failure_limit failures in a row) is refused at once until a
+  // connection to it succeeds again, rather than each request waiting for its own failure.
+  if (!upstream->available() || (pool_.down(server) && !upstream->connected())) {
+    upstream->counters().errors.add();
+    error = upstream->lastError().empty() ? "backend " + spec_.backends[server].text + " is down" : upstream->lastError();
+    return nullptr;
+  }
   return upstream;
+}
+
+uint32_t Listener::serverFor(std::string_view key) {
+  const uint32_t server = pool_.serverFor(key, uv_now(worker_loop_));
+  if (pool_.generation() != published_generation_) publishEjections();
+  return server;
+}
+
+uint32_t Listener::firstUpServer() const {
+  for (uint32_t server = 0; server < spec_.backends.size(); ++server) {
+    if (!pool_.ejected(server) && !pool_.down(server)) return server;
+  }
+  return 0;
+}
+
+void Listener::onUpstreamEvent(uint32_t server, UpstreamEvent event) {
+  switch (event) {
+    case UpstreamEvent::kConnected: pool_.onConnected(server, uv_now(worker_loop_)); break;
+    case UpstreamEvent::kReplied: pool_.onReply(server); break;
+    case UpstreamEvent::kFailed: pool_.onFailure(server, uv_now(worker_loop_)); break;
+  }
+  if (pool_.generation() != published_generation_) publishEjections();
+}
+
+void Listener::publishEjections() {
+  published_generation_ = pool_.generation();
+  const uint32_t n = spec_.backend_connections;
+  for (uint32_t server = 0; server < spec_.backends.size(); ++server) {
+    for (uint32_t i = 0; i < n; ++i) upstreams_[server * n + i]->counters().ejected.set(pool_.ejected(server) ? 1 : 0);
+  }
 }
 
 void Listener::flushUpstreams() {

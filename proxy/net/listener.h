@@ -1,5 +1,7 @@
 // One listener inside one worker: its listening socket and the worker's upstream connections to
-// the listener's backend; it makes a client connection of the listener's protocol per accept.
+// the listener's backends; it makes a client connection of the listener's protocol per accept.
+// Several backends make a pool: keys are placed by ketama over the backends that are in, and each
+// backend's failures are counted (per worker) to refuse or eject it (see pool/pool_state.h).
 #pragma once
 
 #include <uv.h>
@@ -31,15 +33,34 @@ class Listener {
   Worker& worker() { return worker_; }
   const ListenerSpec& spec() const { return spec_; }
   const codec::McRequestDecoder& decoder() const { return decoder_; }
-  Upstream* pickUpstream();
-  // Options for one more connection to the backend (a client's own, for Redis state).
-  UpstreamOptions upstreamOptions() const;
+  // A connection to the first backend (Redis has exactly one).
+  Upstream* pickUpstream() { return upstreams_[nextConnection(0)].get(); }
+  // Options for one more connection to the first backend (a client's own, for Redis state).
+  UpstreamOptions upstreamOptions() const { return optionsFor(0); }
+
+  size_t serverCount() const { return spec_.backends.size(); }
+  // The backend of a rewritten key; pool::kNoServer when every backend is ejected.
+  uint32_t serverFor(std::string_view key);
+  // A connection to `server` that takes requests now; null when the backend is down or backing
+  // off, with `error` set to why ("backend 10.0.0.2:11211 connect: connection refused").
+  Upstream* upstreamFor(uint32_t server, std::string& error);
+  bool ejected(uint32_t server) const { return pool_.ejected(server); }
+  // The first backend that is neither ejected nor down (for version, stats, mn); 0 if none is.
+  uint32_t firstUpServer() const;
+  // Where a key lives with every backend in (the version store's placement).
+  uint32_t homeOf(std::string_view key) const { return pool_.homeOf(key); }
+
   ListenerCounters& counters() { return counters_; }
+  // Every connection of every backend (backend i owns [i * n, i * n + n), n = backend_connections).
   const std::vector<std::unique_ptr<Upstream>>& upstreams() const { return upstreams_; }
   void flushUpstreams();
 
  private:
   static void onConnection(uv_stream_t* server, int status);
+  UpstreamOptions optionsFor(uint32_t server) const;
+  size_t nextConnection(uint32_t server);
+  void onUpstreamEvent(uint32_t server, UpstreamEvent event);
+  void publishEjections();
 
   Worker& worker_;
   ListenerSpec spec_;
@@ -50,8 +71,11 @@ class Listener {
     uv_tcp_t tcp;
     uv_pipe_t pipe;
   } server_{};
+  uv_loop_t* worker_loop_;
   std::vector<std::unique_ptr<Upstream>> upstreams_;
-  size_t next_upstream_ = 0;
+  std::vector<uint32_t> next_connection_;  // per backend, round robin over its connections
+  pool::PoolState pool_;
+  uint64_t published_generation_ = 0;  // the pool generation the `ejected` gauges show
   ListenerCounters counters_;
 };
 

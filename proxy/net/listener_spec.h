@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "proxy/net/address.h"
+#include "proxy/pool/pool_state.h"
 
 namespace vcproxy::net {
 
@@ -15,7 +16,9 @@ struct ListenerSpec {
   std::string name;
   Protocol protocol = Protocol::kMemcache;
   Address listen;
-  std::vector<Address> backends;
+  std::vector<Address> backends;      // several: a pool, keys placed by ketama (memcache only)
+  std::vector<uint32_t> weights;      // per backend (ketama weight); empty: all 1
+  pool::EjectPolicy eject;            // failure counting and ejection in a pool
   uint32_t timeout_ms = 1000;
   uint32_t connect_timeout_ms = 1000;
   size_t max_value_bytes = 1024 * 1024;

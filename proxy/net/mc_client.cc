@@ -1,9 +1,12 @@
 #include "proxy/net/mc_client.h"
 
+#include <algorithm>
+
 #include "proxy/codec/base64.h"
 #include "proxy/codec/mc_encode.h"
 #include "proxy/codec/mc_reply.h"
 #include "proxy/net/listener.h"
+#include "proxy/net/mc_fanout.h"
 #include "proxy/net/mc_modes.h"
 #include "proxy/net/worker.h"
 #include "proxy/route/key_format.h"
@@ -46,39 +49,123 @@ void McClientConn::handleRequest(const codec::McRequest& request) {
     return;
   }
   if (rewritten && !applyModes(request)) return;
-  Upstream* upstream = listener_.pickUpstream();
-  if (!upstream->available()) {
-    upstream->counters().errors.add();
-    error_ = "SERVER_ERROR " + upstream->lastError() + "\r\n";
-    answer(request.noreply && !codec::isMeta(request.verb) ? std::string_view{} : error_);
-    return;
+  if (request.key_count == 0) return forwardKeyless(request, rewritten);
+  uint32_t server = pool::kNoServer;
+  bool one_server = true;
+  for (uint32_t i = 0; i < request.key_count; ++i) {
+    if (wire_keys_[i].empty()) continue;  // left out by a cache mode
+    if (server == pool::kNoServer) server = key_servers_[i];
+    one_server = one_server && key_servers_[i] == server;
   }
-  codec::encodeMcRequest(request, wire_keys_, upstream->output());
+  if (one_server) return forwardTo(server, request, rewritten);
+  splitByServer(request, rewritten);
+}
+
+PendingPtr McClientConn::makePending(const codec::McRequest& request, bool rewritten) {
   auto pending = std::make_shared<Pending>();
-  const bool flush_now = request.verb == codec::McVerb::kFlushAll &&
-                         (request.tokens.size() == 1 + (request.noreply ? 1 : 0) || request.tokens[1] == "0");
   pending->verb = request.verb;
   pending->noreply = request.noreply;
   pending->keys_rewritten = rewritten;
   pending->cache_id = first_cache_;
   pending->one_cache = one_cache_;
   pending->client = this;
+  return pending;
+}
+
+// A backend that cannot take the request now: the client gets its error at once.
+void McClientConn::refuse(const codec::McRequest& request, const std::string& why) {
+  error_ = "SERVER_ERROR " + why + "\r\n";
+  answer(request.noreply && !codec::isMeta(request.verb) ? std::string_view{} : error_);
+}
+
+void McClientConn::forwardTo(uint32_t server, const codec::McRequest& request, bool rewritten) {
+  std::string why;
+  Upstream* upstream = listener_.upstreamFor(server, why);
+  if (upstream == nullptr) return refuse(request, why);
+  codec::encodeMcRequest(request, wire_keys_, upstream->output());
+  PendingPtr pending = makePending(request, rewritten);
   expectReply(pending);
   upstream->push(std::move(pending));
-  if (flush_now && listener_.spec().backend_holds_versions) restoreVersionsAfterFlush(*upstream);
+}
+
+void McClientConn::forwardKeyless(const codec::McRequest& request, bool rewritten) {
+  const bool everywhere = request.verb == codec::McVerb::kFlushAll || request.verb == codec::McVerb::kVerbosity;
+  if (everywhere) return broadcast(request, rewritten);
+  forwardTo(listener_.firstUpServer(), request, rewritten);
+}
+
+// flush_all and verbosity go to every backend in the pool; with one backend this is plain forwarding.
+void McClientConn::broadcast(const codec::McRequest& request, bool rewritten) {
+  const size_t count = listener_.serverCount();
+  std::vector<Upstream*> by_server(count, nullptr);
+  PendingPtr slot = makePending(request, rewritten);
+  auto fanout = count > 1 ? std::make_shared<McFanout>(slot, McFanout::Merge::kAllOk) : nullptr;
+  std::string why;
+  for (uint32_t server = 0; server < count; ++server) {
+    if (fanout != nullptr && listener_.ejected(server)) continue;
+    Upstream* upstream = listener_.upstreamFor(server, why);
+    if (upstream == nullptr) {
+      if (fanout == nullptr) return refuse(request, why);
+      fanout->addFailedPart("SERVER_ERROR " + why + "\r\n");
+      continue;
+    }
+    codec::encodeMcRequest(request, wire_keys_, upstream->output());
+    upstream->push(fanout != nullptr ? McFanout::addPart(fanout, *slot) : slot);
+    by_server[server] = upstream;
+  }
+  expectReply(slot);
+  if (fanout != nullptr) fanout->start();
+  const bool flush_now = request.verb == codec::McVerb::kFlushAll &&
+                         (request.tokens.size() == 1 + (request.noreply ? 1 : 0) || request.tokens[1] == "0");
+  if (flush_now && listener_.spec().backend_holds_versions) restoreVersionsAfterFlush(by_server);
+}
+
+// A multi-key get over several backends: one part per backend with that backend's keys.
+void McClientConn::splitByServer(const codec::McRequest& request, bool rewritten) {
+  PendingPtr slot = makePending(request, rewritten);
+  auto fanout = std::make_shared<McFanout>(slot, McFanout::Merge::kValues);
+  std::vector<uint32_t> servers;  // the part's backend, by part number
+  for (uint32_t i = 0; i < request.key_count; ++i) {
+    uint32_t part = McFanout::kNoPart;
+    if (!wire_keys_[i].empty()) {
+      const auto found = std::find(servers.begin(), servers.end(), key_servers_[i]);
+      part = static_cast<uint32_t>(found - servers.begin());
+      if (found == servers.end()) servers.push_back(key_servers_[i]);
+    }
+    fanout->addKey(request.key(i), part);
+  }
+  expectReply(slot);
+  std::string why;
+  for (uint32_t part = 0; part < servers.size(); ++part) {
+    Upstream* upstream = listener_.upstreamFor(servers[part], why);
+    if (upstream == nullptr) {
+      fanout->addFailedPart("SERVER_ERROR " + why + "\r\n");
+      continue;
+    }
+    part_keys_.assign(wire_keys_.begin(), wire_keys_.end());
+    for (uint32_t i = 0; i < request.key_count; ++i) {
+      if (key_servers_[i] != servers[part]) part_keys_[i] = {};
+    }
+    codec::encodeMcRequest(request, part_keys_, upstream->output());
+    upstream->push(McFanout::addPart(fanout, *slot));
+  }
+  fanout->start();
 }
 
 // Right behind the flush on the same connection, so no version fetch can see the store empty in
 // between: `add` the versions in use (never overwriting: an invalidation made meanwhile by
-// another sidecar wins). Caches in bypass (or not loaded yet) are left to the next fetch.
-void McClientConn::restoreVersionsAfterFlush(Upstream& upstream) {
+// another sidecar wins), each on the backend where the store keeps it. Caches in bypass (or not
+// loaded yet) are left to the next fetch.
+void McClientConn::restoreVersionsAfterFlush(const std::vector<Upstream*>& by_server) {
   const route::VersionTable& versions = worker_.rewriter().versions();
-  const auto add = [&upstream](const std::string& key, std::string_view value) {
-    upstream.output() += "add " + key + " 0 0 " + std::to_string(value.size()) + "\r\n";
-    upstream.output().append(value).append("\r\n");
+  const auto add = [&](const std::string& key, std::string_view value) {
+    Upstream* upstream = by_server[listener_.homeOf(key)];
+    if (upstream == nullptr) return;  // that backend was not flushed
+    upstream->output() += "add " + key + " 0 0 " + std::to_string(value.size()) + "\r\n";
+    upstream->output().append(value).append("\r\n");
     auto pending = std::make_shared<Pending>();  // no client: its reply is dropped
     pending->verb = codec::McVerb::kAdd;
-    upstream.push(std::move(pending));
+    upstream->push(std::move(pending));
   };
   for (const auto& cache : versions.caches()) {
     if (cache.mode == route::CacheMode::kBypass) continue;
@@ -112,6 +199,7 @@ bool McClientConn::rewriteKeys(const codec::McRequest& request, bool& rewritten)
   key_storage_.resize(request.key_count);
   wire_keys_.resize(request.key_count);
   key_modes_.assign(request.key_count, route::CacheMode::kNormal);
+  key_servers_.resize(request.key_count);
   first_cache_ = route::Matcher::kNoCache;
   one_cache_ = true;
   std::string decoded;
@@ -141,6 +229,7 @@ bool McClientConn::rewriteKeys(const codec::McRequest& request, bool& rewritten)
       if (first_cache_ == UINT32_MAX) first_cache_ = version.stats_slot;
       one_cache_ = one_cache_ && first_cache_ == version.stats_slot;
       countRequest(request.verb, version.stats_slot);
+      key_servers_[i] = listener_.serverFor(out);  // the key memcached stores, before base64
       if (request.base64_keys) {
         decoded.swap(out);
         out.clear();
@@ -148,6 +237,7 @@ bool McClientConn::rewriteKeys(const codec::McRequest& request, bool& rewritten)
       }
       wire_keys_[i] = out;
     } else {
+      key_servers_[i] = listener_.serverFor(key);
       wire_keys_[i] = request.key(i);
     }
   }
@@ -159,31 +249,6 @@ void McClientConn::countRequest(codec::McVerb verb, uint32_t stats_slot) {
   if (counters == nullptr) return;
   if (codec::isRetrieval(verb) || verb == codec::McVerb::kMetaGet) counters->reads.add();
   if (codec::hasDataBlock(verb)) counters->writes.add();
-}
-
-// Hits per cache, from the reply before its keys are restored: each VALUE line names its
-// versioned key, hence its cache; a meta get has one key, whose cache the request noted.
-void McClientConn::countHits(const Pending& pending, std::string_view reply, size_t values) {
-  if (pending.verb == codec::McVerb::kMetaGet) {
-    CacheCounters* counters = worker_.cacheCounters(pending.cache_id);
-    const bool hit = reply.starts_with("VA") || reply.starts_with("HD");
-    if (counters != nullptr && hit) counters->hits.add();
-    return;
-  }
-  if (!codec::isRetrieval(pending.verb)) return;
-  if (pending.one_cache) {
-    if (CacheCounters* counters = worker_.cacheCounters(pending.cache_id)) counters->hits.add(values);
-    return;
-  }
-  // Keys of several caches: each VALUE line's versioned key says which.
-  const auto& versions = worker_.rewriter().versions();
-  codec::forEachValueKey(reply, [&](std::string_view key) {
-    const auto parsed = route::parseVersionedKey(key);
-    const auto cache = parsed ? versions.find(parsed->cache) : std::nullopt;
-    if (CacheCounters* counters = cache ? worker_.cacheCounters(versions.at(*cache).stats_slot) : nullptr) {
-      counters->hits.add();
-    }
-  });
 }
 
 }  // namespace vcproxy::net

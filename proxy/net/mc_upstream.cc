@@ -1,7 +1,7 @@
 #include "proxy/net/mc_upstream.h"
 
 #include "proxy/codec/mc_reply.h"
-#include "proxy/net/mc_client.h"
+#include "proxy/net/mc_hits.h"
 #include "proxy/route/rewriter.h"
 
 namespace vcproxy::net {
@@ -28,7 +28,7 @@ std::string McUpstream::deliver(Pending& pending, std::string_view reply) {
   // A hidden reply is a miss or a write (EN, HD...): nothing there to restore or count.
   if (hidden) return {};
   const size_t values = codec::restoreMcReply(pending.verb, reply, &route::Rewriter::restore, pending.reply);
-  static_cast<McClientConn&>(*pending.client).countHits(pending, reply, values);
+  countMcHits(worker_, pending, reply, values);
   return {};
 }
 

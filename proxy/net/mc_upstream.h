@@ -5,9 +5,12 @@
 
 namespace vcproxy::net {
 
+class Worker;
+
 class McUpstream final : public Upstream {
  public:
-  using Upstream::Upstream;
+  McUpstream(uv_loop_t* loop, UpstreamOptions options, std::span<char> scratch, Worker& worker)
+      : Upstream(loop, std::move(options), scratch), worker_(worker) {}
   std::string errorReply(const std::string& reason) const override { return "SERVER_ERROR " + reason + "\r\n"; }
 
  private:
@@ -18,6 +21,7 @@ class McUpstream final : public Upstream {
   bool silentOnError(const Pending& pending) const override { return pending.noreply && !codec::isMeta(pending.verb); }
 
   size_t resume_at_ = 0;  // how much of the front reply is framed already (multi-get replies come in pieces)
+  Worker& worker_;  // its rewriter and per-cache hit counters
 };
 
 }  // namespace vcproxy::net

@@ -57,6 +57,7 @@ struct BackendCounters {
   Counter requests;
   Counter errors;       // requests answered with SERVER_ERROR by the proxy (down, timeout...)
   Gauge connected;      // 1 while the connection is up
+  Gauge ejected;        // 1 while its backend is ejected from the pool (auto_eject_hosts)
   Histogram latency;    // request sent to reply received
 };
 

@@ -36,6 +36,7 @@ struct Pending {
   uint64_t started_ns = 0;        // for the latency histogram
   std::string reply;              // what the client receives (may be empty: hidden)
   ReplySink* client = nullptr;    // null once the client has gone away (or for the proxy's own requests)
+  std::shared_ptr<void> keep_alive;  // what `client` points to when it is not a client (a fan-out)
 
   codec::McVerb verb = codec::McVerb::kGet;  // memcached: the request's command
   uint32_t cache_id = UINT32_MAX;            // memcached: stats slot of the first key's cache

@@ -90,10 +90,12 @@ void Upstream::onConnected(int status) {
   }
   io_->startReading();
   io_->flush();  // what was queued while connecting
+  notify(UpstreamEvent::kConnected);
 }
 
 void Upstream::onData() {
   IoBuffer& in = io_->input();
+  bool replied = false;
   while (!in.empty()) {
     if (const auto taken = takeUnsolicited(in.readable(), inflight_.empty())) {
       if (*taken == 0) break;  // the rest of it is still to come
@@ -119,8 +121,10 @@ void Upstream::onData() {
     if (front.client != nullptr) front.client->onReplyReady(front);
     in.consume(frame.size);
     inflight_.pop_front();
+    replied = true;
   }
   armTick();
+  if (replied) notify(UpstreamEvent::kReplied);
 }
 
 void Upstream::fail(const std::string& reason) {
@@ -155,6 +159,7 @@ void Upstream::fail(const std::string& reason) {
     pending->reply = silentOnError(*pending) ? std::string() : reply;
     pending->client->onReplyReady(*pending);
   }
+  notify(UpstreamEvent::kFailed);
 }
 
 void Upstream::armTick() {

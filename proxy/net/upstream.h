@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include <deque>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,6 +27,9 @@ struct UpstreamOptions {
   uint32_t backoff_max_ms = 500;       // bounds how long service takes to resume after recovery
 };
 
+// What a pool learns from one of its connections (failure counting, ejection, probing).
+enum class UpstreamEvent : uint8_t { kConnected, kReplied, kFailed };
+
 class Upstream {
  public:
   Upstream(uv_loop_t* loop, UpstreamOptions options, std::span<char> scratch);
@@ -39,6 +43,10 @@ class Upstream {
   const Address& address() const { return options_.address; }
   BackendCounters& counters() { return counters_; }
   const BackendCounters& counters() const { return counters_; }
+
+  // Called on connects, failures and (once per read) replies; not during shutdown.
+  void setObserver(std::function<void(UpstreamEvent)> observer) { observer_ = std::move(observer); }
+  bool connected() const { return state_ == State::kConnected; }
 
   // Connects now rather than on the first request, so readiness reflects the backend.
   void start() {
@@ -86,6 +94,9 @@ class Upstream {
   void onConnected(int status);
   void onData();
   void fail(const std::string& reason);
+  void notify(UpstreamEvent event) {
+    if (observer_ && !shut_down_) observer_(event);
+  }
   void armTick();
   void onTick();
   static void onConnect(uv_connect_t* req, int status);
@@ -107,6 +118,7 @@ class Upstream {
   bool delete_when_closed_ = false;
   int open_timers_ = 2;
   BackendCounters counters_;
+  std::function<void(UpstreamEvent)> observer_;
 };
 
 }  // namespace vcproxy::net

@@ -8,6 +8,7 @@ PoolState::PoolState(std::vector<PoolMember> members, EjectPolicy policy)
     : members_(std::move(members)), policy_(policy), health_(members_.size()) {
   policy_.failure_limit = std::max<uint32_t>(1, policy_.failure_limit);
   single_ = members_.size() == 1 && !policy_.auto_eject;
+  full_continuum_ = Continuum::build(members_);
   rebuild();
 }
 
@@ -67,6 +68,7 @@ void PoolState::rebuild() {
   std::vector<bool> live(members_.size());
   for (size_t i = 0; i < members_.size(); ++i) live[i] = !health_[i].ejected;
   continuum_ = Continuum::build(members_, live);
+  ++generation_;
 }
 
 }  // namespace vcproxy::pool

@@ -32,6 +32,8 @@ class PoolState {
 
   // The server of an (already rewritten) key; kNoServer when every server is ejected.
   uint32_t serverFor(std::string_view key, uint64_t now_ms);
+  // Where a key lives when every server is in (where libmemcached clients of the pool look).
+  uint32_t homeOf(std::string_view key) const { return single_ ? 0 : full_continuum_.serverFor(key); }
   size_t size() const { return members_.size(); }
   const PoolMember& member(uint32_t server) const { return members_[server]; }
 
@@ -43,6 +45,8 @@ class PoolState {
   bool down(uint32_t server) const { return health_[server].failures >= policy_.failure_limit; }
   bool ejected(uint32_t server) const { return health_[server].ejected; }
   uint64_t ejections() const { return ejections_; }
+  // Changes whenever a server leaves or rejoins the continuum.
+  uint64_t generation() const { return generation_; }
 
  private:
   struct Health {
@@ -58,8 +62,10 @@ class PoolState {
   EjectPolicy policy_;
   std::vector<Health> health_;
   Continuum continuum_;
+  Continuum full_continuum_;  // every server in
   uint64_t next_retry_ms_ = UINT64_MAX;  // earliest retry_at of an ejected server
   uint64_t ejections_ = 0;
+  uint64_t generation_ = 0;
   bool single_ = false;  // one server and no ejection: no hashing needed
 };
 

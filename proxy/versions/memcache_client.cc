@@ -58,8 +58,18 @@ std::string MemcacheClient::connect() {
   if (memc_ == nullptr) {
     return "out of memory";
   }
-  memcached_return_t rc = memcached_server_add(memc_, options_.host.c_str(),
-                                               static_cast<in_port_t>(options_.port));
+  // A pool: the same servers, weights and order as the data path, KETAMA_WEIGHTED before any is
+  // added, so version keys live where a vcproxy listener on that pool would put them.
+  if (!options_.more_servers.empty()) {
+    memcached_behavior_set(memc_, MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED, 1);
+  }
+  memcached_return_t rc = memcached_server_add_with_weight(
+      memc_, options_.host.c_str(), static_cast<in_port_t>(options_.port), options_.weight);
+  for (size_t i = 0; rc == MEMCACHED_SUCCESS && i < options_.more_servers.size(); ++i) {
+    const StoreServer& server = options_.more_servers[i];
+    rc = memcached_server_add_with_weight(memc_, server.host.c_str(),
+                                          static_cast<in_port_t>(server.port), server.weight);
+  }
   if (rc != MEMCACHED_SUCCESS) {
     return failure(rc);
   }
@@ -110,7 +120,9 @@ std::string MemcacheClient::getMulti(const std::vector<std::string>& keys,
     lengths.push_back(key.size());
   }
   memcached_return_t rc = memcached_mget(memc_, pointers.data(), lengths.data(), keys.size());
-  if (rc != MEMCACHED_SUCCESS) {
+  // SOME_ERRORS: a server of the pool is down. The keys it holds read as missing, and creating
+  // them (`add` on that same server) then fails, so nothing is ever created elsewhere.
+  if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_SOME_ERRORS) {
     return failure(rc);
   }
   memcached_result_st result;

@@ -6,6 +6,16 @@
 #include "proxy/versions/store_common.h"
 
 namespace vcproxy::versions {
+namespace {
+
+// "h1:p1,h2:p2" for a pool, the one host:port otherwise.
+std::string serverList(const StoreOptions& options) {
+  std::string out = hostPort(options.host, options.port);
+  for (const StoreServer& server : options.more_servers) out += "," + hostPort(server.host, server.port);
+  return out;
+}
+
+}  // namespace
 
 struct MemcacheStore::Op {
   bool is_fetch = true;
@@ -24,7 +34,7 @@ struct MemcacheStore::Op {
 MemcacheStore::MemcacheStore(uv_loop_t* loop, StoreOptions options)
     : loop_(loop),
       options_(std::move(options)),
-      label_("memcache " + hostPort(options_.host, options_.port)),
+      label_("memcache " + serverList(options_)),
       client_(options_) {
   work_.data = this;
   uv_timer_init(loop_, &timer_);
@@ -34,7 +44,7 @@ MemcacheStore::MemcacheStore(uv_loop_t* loop, StoreOptions options)
 MemcacheStore::~MemcacheStore() = default;
 
 std::string MemcacheStore::describe() const {
-  return "memcache://" + hostPort(options_.host, options_.port);
+  return "memcache://" + serverList(options_);
 }
 
 void MemcacheStore::fetch(const std::vector<std::string>& names, FetchDone done) {

@@ -52,9 +52,20 @@ class VersionStore {
   virtual std::string describe() const = 0;  // "redis://127.0.0.1:6379/0", for logs and /readyz
 };
 
+// One more memcached server of a pooled store (the first is host:port).
+struct StoreServer {
+  std::string host;
+  int port = 0;
+  uint32_t weight = 1;
+};
+
 struct StoreOptions {
   std::string host;
   int port = 0;
+  uint32_t weight = 1;       // memcache pools: ketama weight of host:port
+  // memcache only: the other servers of the pool, in config order. With any, keys are placed by
+  // libmemcached's KETAMA_WEIGHTED over all of them, exactly as the data path places them.
+  std::vector<StoreServer> more_servers;
   int db = 0;                // redis only
   std::string name_space;    // the config's namespace: stores of different namespaces never mix
   int timeout_ms = 500;      // per store operation

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes the configs the benchmark runs with (python3 stdlib only).
 
-  gen_config.py vcproxy --protocol memcache|redis --listen PORT --backend PORT --admin PORT
+  gen_config.py vcproxy --protocol memcache|redis --listen PORT --backend PORT[,PORT...] --admin PORT
                         [--caches N] [--workers auto|N] [--version-store URL]
+      Several backend ports (memcache): a pool, keys placed by ketama.
       N = 1: one cache "all" with pattern "*" (every key is versioned).
       N > 1: caches c0..c(N-2) with patterns "c<i>:*", then "all" with "*". The benchmark's keys
              match none of the "c<i>:*" patterns, so every key is tried against all N patterns.
@@ -22,7 +23,7 @@ def vcproxy_config(args):
         f"  - name: {args.protocol}",
         f"    protocol: {args.protocol}",
         f"    listen: 127.0.0.1:{args.listen}",
-        f"    backends: [127.0.0.1:{args.backend}]",
+        "    backends: [" + ", ".join(f"127.0.0.1:{port}" for port in args.backend.split(",")) + "]",
         "    timeout_ms: 5000",
         "admin:",
         f"  listen: 127.0.0.1:{args.admin}",
@@ -63,7 +64,7 @@ def main():
     vc = sub.add_parser("vcproxy")
     vc.add_argument("--protocol", choices=["memcache", "redis"], default="memcache")
     vc.add_argument("--listen", type=int, required=True)
-    vc.add_argument("--backend", type=int, required=True)
+    vc.add_argument("--backend", required=True, help="a port, or comma-separated ports for a pool")
     vc.add_argument("--admin", type=int, required=True)
     vc.add_argument("--caches", type=int, default=1)
     vc.add_argument("--workers", default="auto")

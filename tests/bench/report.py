@@ -136,6 +136,24 @@ def memaslap_row(t):
           f"vc/direct {fmt_ratio(vd)}; twem/direct {fmt_ratio(td)}")
 
 
+def pool_rows(t):
+    """vcproxy over a pool of three memcached servers against vcproxy over one (same loads)."""
+    loads = [("mc", "getset", "mcload get/set 9:1"), ("mc", "mget10", "mcload multi-get 10 keys"),
+             ("mc", "mget100", "mcload multi-get 100 keys")]
+    for kind, load, what in loads:
+        one, pool = mc_cell(t, kind, load, "vcproxy"), mc_cell(t, kind, load, "vcpool3")
+        ratio = t.ratio(kind, load, "vcpool3", "vcproxy", "ops")
+        t.add(f"vcproxy, pool of 3 memcached vs 1: {what}", "—", f"1 server {one}; pool of 3 {pool}", "—",
+              f"pool3/one {fmt_ratio(ratio)}")
+    cells = []
+    for target in ("vcproxy", "vcpool3"):
+        ops, errors = t.median("memaslap", "getset", target, "ops"), t.median("memaslap", "getset", target, "errors")
+        cells.append(fmt_int(ops) + (f" ({errors:,.0f} error replies: memaslap keys hold 0x10 bytes)" if errors else ""))
+    ratio = t.ratio("memaslap", "getset", "vcpool3", "vcproxy", "ops")
+    t.add("vcproxy, pool of 3 memcached vs 1: memcaslap -c 32 -T 2 (ops/s)", "—",
+          f"1 server {cells[0]}; pool of 3 {cells[1]}", "—", f"pool3/one {fmt_ratio(ratio)}")
+
+
 def redis_cell(t, load, target, test, vc_available):
     if target == "vcproxy" and not vc_available:
         return NA_REDIS
@@ -301,6 +319,7 @@ def main():
 
     memcached_rows(t)
     memaslap_row(t)
+    pool_rows(t)
     matcher_row(t)
     redis_rows(t, vc_redis)
     callgrind_rows(t, vc_redis)

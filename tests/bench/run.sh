@@ -12,6 +12,8 @@
 #
 # In one run on loopback only, it starts its own memcached, redis-server, vcproxy and twemproxy (nutcracker)
 # on free ports and measures, A/B/C interleaved (direct / vcproxy / twemproxy, order rotated each repetition):
+#   - vcproxy in front of a pool of three memcached servers (ketama) against vcproxy in front of one, with
+#     every memcached load below (target vcpool3; the multi-gets are split over the three servers)
 #   - memcached get/set 9:1 and multi-get of 10 and 100 keys with mcload (tests/bench/mcload.cc: 32 conns,
 #     2 threads, printable 48-byte keys, 1 KiB values, every error reply counted), and memcaslap get/set
 #     (-c 32 -T 2); memaslap's keys carry 0x10 bytes, which vcproxy refuses by design, see README.md
@@ -141,14 +143,15 @@ wait_ready() {
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$raw"; }
 note() { record note "$1" "$2" 0 "$3" "$(tr '\t\n' '  ' <<<"$4")"; }
 
-mapfile -t P < <(util ports 16)
-((${#P[@]} == 16)) || die "could not find free loopback ports"
+mapfile -t P < <(util ports 20)
+((${#P[@]} == 20)) || die "could not find free loopback ports"
 mc_port=${P[0]} redis_port=${P[1]}
 vc_port=${P[2]} vc_admin=${P[3]}
 vc10_port=${P[4]} vc10_admin=${P[5]} vc10k_port=${P[6]} vc10k_admin=${P[7]}
 vcr_port=${P[8]} vcr_admin=${P[9]}
 nc_mc_port=${P[10]} nc_redis_port=${P[11]} nc_stats=${P[12]}
-spare_ports=("${P[@]:13}")
+mc2_port=${P[13]} mc3_port=${P[14]} vcp_port=${P[15]} vcp_admin=${P[16]}
+spare_ports=("${P[@]:17}")
 
 memcached_user=()
 (($(id -u) == 0)) && memcached_user=(-u root)
@@ -170,6 +173,11 @@ log "starting memcached :$mc_port, redis-server :$redis_port"
 start memcached memcached "${memcached_user[@]}" -l 127.0.0.1 -p "$mc_port" -U 0 -t 2 -m 2048 -c 4096
 start redis-server redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --maxclients 4096
 util wait-tcp "$mc_port" 10 || die "memcached did not start (logs/memcached.log)"
+# The two other servers of vcproxy's pool of three (vcpool3); each as the first one.
+for extra in "$mc2_port" "$mc3_port"; do
+  start "memcached-$extra" memcached "${memcached_user[@]}" -l 127.0.0.1 -p "$extra" -U 0 -t 2 -m 2048 -c 4096
+  util wait-tcp "$extra" 10 || die "memcached :$extra did not start"
+done
 util wait-tcp "$redis_port" 10 || die "redis-server did not start (logs/redis-server.log)"
 
 log "starting vcproxy (workers auto, pattern *), vcproxy 10 and 10,000 caches, nutcracker"
@@ -178,7 +186,9 @@ gen vcproxy --listen "$vc10_port" --backend "$mc_port" --admin "$vc10_admin" --c
 gen vcproxy --listen "$vc10k_port" --backend "$mc_port" --admin "$vc10k_admin" --caches 10000 >"$work/vcproxy-10000.yaml"
 gen nutcracker --mc-listen "$nc_mc_port" --mc-backend "$mc_port" \
   --redis-listen "$nc_redis_port" --redis-backend "$redis_port" >"$work/nutcracker.yml"
+gen vcproxy --listen "$vcp_port" --backend "$mc_port,$mc2_port,$mc3_port" --admin "$vcp_admin" >"$work/vcproxy-pool3.yaml"
 start_vcproxy vcproxy "$work/vcproxy.yaml" "$vc_admin" || die "vcproxy did not start"
+start_vcproxy vcpool3 "$work/vcproxy-pool3.yaml" "$vcp_admin" || die "vcproxy (pool of three) did not start"
 start_vcproxy vcproxy-10 "$work/vcproxy-10.yaml" "$vc10_admin" || die "vcproxy (10 caches) did not start"
 start_vcproxy vcproxy-10000 "$work/vcproxy-10000.yaml" "$vc10k_admin" || die "vcproxy (10,000 caches) did not start"
 nutcracker -t -c "$work/nutcracker.yml" >"$logs/nutcracker-check.log" 2>&1 || die "nutcracker rejects its config"
@@ -293,7 +303,8 @@ rotate() {
   for ((i = 0; i < n; i++)); do printf '%s\n' "${items[$(((i + rep) % n))]}"; done
 }
 
-declare -A mc_port_of=([direct]=$mc_port [vcproxy]=$vc_port [twemproxy]=$nc_mc_port [vc10]=$vc10_port [vc10000]=$vc10k_port)
+declare -A mc_port_of=([direct]=$mc_port [vcproxy]=$vc_port [twemproxy]=$nc_mc_port [vc10]=$vc10_port [vc10000]=$vc10k_port
+  [vcpool3]=$vcp_port)
 declare -A redis_port_of=([direct]=$redis_port [vcproxy]=$vcr_port [twemproxy]=$nc_redis_port)
 redis_targets=(direct twemproxy)
 ((vc_redis)) && redis_targets=(direct vcproxy twemproxy)
@@ -306,14 +317,14 @@ for ((rep = 1; rep <= reps; rep++)); do
     [[ $load == mget* ]] && keys_per_get=${load#mget}
     while read -r target; do
       mcload_run "$load" "$target" "${mc_port_of[$target]}" "$rep" --mget "$keys_per_get"
-    done < <(rotate "$rep" direct vcproxy twemproxy)
+    done < <(rotate "$rep" direct vcproxy twemproxy vcpool3)
   done
   while read -r target; do
     mcload_run getset "$target" "${mc_port_of[$target]}" "$rep"
   done < <(rotate "$rep" vc10 vc10000)
   while read -r target; do
     memaslap "$target" "${mc_port_of[$target]}" "$rep"
-  done < <(rotate "$rep" direct vcproxy twemproxy)
+  done < <(rotate "$rep" direct vcproxy twemproxy vcpool3)
   for pipe in 1 16; do
     while read -r target; do
       redisbench "$pipe" "$target" "${redis_port_of[$target]}" "$rep"

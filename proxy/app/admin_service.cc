@@ -4,6 +4,7 @@
 #include "proxy/app/one_shot.h"
 #include "proxy/codec/mc_request.h"
 #include "proxy/codec/resp_encode.h"
+#include "proxy/pool/ketama.h"
 #include "proxy/route/version.h"
 
 namespace vcproxy::app {
@@ -15,6 +16,16 @@ admin::CacheInfo toInfo(const versions::CacheState& state) {
 
 net::Address toAddress(const config::Endpoint& endpoint) {
   return {endpoint.is_unix, endpoint.host, endpoint.port, endpoint.path, endpoint.text};
+}
+
+// The backend that holds `key` (as stored): its ketama server in a memcache pool, else the only one.
+const config::Endpoint& backendOf(const config::Listener& listener, const std::string& key) {
+  if (listener.backends.size() == 1) return listener.backends.front();
+  std::vector<pool::PoolMember> members;
+  for (const auto& b : listener.backends) {
+    members.push_back({b.is_unix ? b.path : b.host, b.is_unix ? uint16_t{0} : b.port, b.weight});
+  }
+  return listener.backends[pool::Continuum::build(members).serverFor(key)];
 }
 
 }  // namespace
@@ -94,7 +105,7 @@ void AdminService::deleteKey(const std::string& listener, const std::string& key
     const std::string_view args[] = {"DEL", wire};
     codec::appendRespCommand(args, request);
   }
-  sendOneRequest(loop_, toAddress(found->backends.front()), std::move(request), found->timeout_ms,
+  sendOneRequest(loop_, toAddress(backendOf(*found, wire)), std::move(request), found->timeout_ms,
                  [done = std::move(done)](std::string line, std::string error) {
                    if (!error.empty()) return done(false, {503, error});
                    if (line == "DELETED" || line == ":1") return done(true, {});

@@ -204,6 +204,21 @@ TEST_F(PoolTest, FlushAllReachesEveryServerAndVersionsStay) {
   EXPECT_EQ(cacheVersion(proxy_->adminPort(), "users"), version) << "the versions were put back on their servers";
 }
 
+TEST_F(PoolTest, AdminDeleteGoesToTheKeysServer) {
+  ASSERT_NO_FATAL_FAILURE(startProxy());
+  TextClient client(port_);
+  for (size_t server : {size_t{1}, size_t{2}}) {
+    const auto keys = keysOn(server, 1, "user:del" + std::to_string(server) + "-");
+    ASSERT_EQ(keys.size(), 1u);
+    ASSERT_NO_FATAL_FAILURE(set(client, keys[0], "x"));
+    ASSERT_EQ(storedOn(keys[0]), server);
+    const AdminReply reply = adminCall(proxy_->adminPort(), "DELETE", "/listeners/mc/keys/" + keys[0]);
+    EXPECT_EQ(reply.status, 200) << reply.describe();
+    EXPECT_EQ(reply.json.value("deleted", false), true) << reply.describe();
+    EXPECT_EQ(storedOn(keys[0]), SIZE_MAX);
+  }
+}
+
 TEST_F(PoolTest, KilledServerOnlyCostsItsOwnKeysThenComesBack) {
   ASSERT_NO_FATAL_FAILURE(startProxy("", 5000));
   const size_t dead = serverWithoutVersions();

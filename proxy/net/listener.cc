@@ -27,8 +27,8 @@ Listener::Listener(Worker& worker, const ListenerSpec& spec)
       spec_(spec),
       decoder_(codec::McLimits{spec.max_value_bytes, 64 * 1024}),
       worker_loop_(worker.loop()),
-      next_connection_(spec.backends.size()),
-      pool_(poolMembers(spec), spec.eject) {
+      pool_(poolMembers(spec), spec.eject),
+      next_connection_(spec.backends.size()) {
   for (uint32_t server = 0; server < spec_.backends.size(); ++server) {
     for (uint32_t i = 0; i < spec_.backend_connections; ++i) {
       std::unique_ptr<Upstream> upstream;

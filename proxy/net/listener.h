@@ -72,9 +72,9 @@ class Listener {
     uv_pipe_t pipe;
   } server_{};
   uv_loop_t* worker_loop_;
-  std::vector<std::unique_ptr<Upstream>> upstreams_;
+  pool::PoolState pool_;  // before the connections: their observers use it until they are gone
   std::vector<uint32_t> next_connection_;  // per backend, round robin over its connections
-  pool::PoolState pool_;
+  std::vector<std::unique_ptr<Upstream>> upstreams_;
   uint64_t published_generation_ = 0;  // the pool generation the `ejected` gauges show
   ListenerCounters counters_;
 };

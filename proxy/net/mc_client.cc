@@ -94,27 +94,35 @@ void McClientConn::forwardKeyless(const codec::McRequest& request, bool rewritte
   forwardTo(listener_.firstUpServer(), request, rewritten);
 }
 
-// flush_all and verbosity go to every backend in the pool; with one backend this is plain forwarding.
+// flush_all and verbosity go to every backend in the pool (but those ejected); with one backend
+// this is plain forwarding.
 void McClientConn::broadcast(const codec::McRequest& request, bool rewritten) {
   const size_t count = listener_.serverCount();
   std::vector<Upstream*> by_server(count, nullptr);
   PendingPtr slot = makePending(request, rewritten);
-  auto fanout = count > 1 ? std::make_shared<McFanout>(slot, McFanout::Merge::kAllOk) : nullptr;
   std::string why;
-  for (uint32_t server = 0; server < count; ++server) {
-    if (fanout != nullptr && listener_.ejected(server)) continue;
-    Upstream* upstream = listener_.upstreamFor(server, why);
-    if (upstream == nullptr) {
-      if (fanout == nullptr) return refuse(request, why);
-      fanout->addFailedPart("SERVER_ERROR " + why + "\r\n");
-      continue;
+  if (count == 1) {
+    by_server[0] = listener_.upstreamFor(0, why);
+    if (by_server[0] == nullptr) return refuse(request, why);
+    codec::encodeMcRequest(request, wire_keys_, by_server[0]->output());
+    expectReply(slot);
+    by_server[0]->push(slot);
+  } else {
+    auto fanout = std::make_shared<McFanout>(slot, McFanout::Merge::kAllOk);
+    expectReply(slot);
+    for (uint32_t server = 0; server < count; ++server) {
+      if (listener_.ejected(server)) continue;
+      Upstream* upstream = listener_.upstreamFor(server, why);
+      if (upstream == nullptr) {
+        fanout->addFailedPart("SERVER_ERROR " + why + "\r\n");
+        continue;
+      }
+      codec::encodeMcRequest(request, wire_keys_, upstream->output());
+      upstream->push(McFanout::addPart(fanout, *slot));
+      by_server[server] = upstream;
     }
-    codec::encodeMcRequest(request, wire_keys_, upstream->output());
-    upstream->push(fanout != nullptr ? McFanout::addPart(fanout, *slot) : slot);
-    by_server[server] = upstream;
+    fanout->start();
   }
-  expectReply(slot);
-  if (fanout != nullptr) fanout->start();
   const bool flush_now = request.verb == codec::McVerb::kFlushAll &&
                          (request.tokens.size() == 1 + (request.noreply ? 1 : 0) || request.tokens[1] == "0");
   if (flush_now && listener_.spec().backend_holds_versions) restoreVersionsAfterFlush(by_server);

@@ -87,6 +87,10 @@ void McFanout::mergeValues(std::string& out) const {
 }
 
 void McFanout::mergeAllOk(std::string& out) const {
+  if (parts_.empty()) {
+    out = "SERVER_ERROR no backend of the pool is in: every one is ejected after failures\r\n";
+    return;
+  }
   for (const PendingPtr& part : parts_) {
     if (part->reply != "OK\r\n") {
       out = part->reply;

@@ -35,11 +35,9 @@ void PoolState::onFailure(uint32_t server, uint64_t now_ms) {
 void PoolState::onConnected(uint32_t server, uint64_t now_ms) {
   Health& health = health_[server];
   health.connected = true;
-  if (!health.ejected) {
-    health.failures = 0;
-    return;
-  }
-  if (now_ms >= health.retry_at_ms) readmitDue(now_ms);
+  // Only a reply clears the count: a server that accepts connections but never answers (frozen)
+  // keeps failing by timeouts and stays down (or gets ejected).
+  if (health.ejected && now_ms >= health.retry_at_ms) readmitDue(now_ms);
 }
 
 void PoolState::onReply(uint32_t server) {

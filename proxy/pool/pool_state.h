@@ -4,10 +4,11 @@
 // connection events, so the rules are unit-tested without sockets.
 //
 //   - a failure (connect refused or timed out, connection lost, reply timeout) counts one; a
-//     reply or a new connection resets the count;
+//     reply resets the count;
 //   - `failure_limit` consecutive failures make the server *down*;
-//   - without auto-eject, a down server keeps its keys and they are refused at once with its
-//     last error until a connection to it succeeds again;
+//   - without auto-eject, a down server keeps its keys; the caller refuses them at once with
+//     the last error while no connection to it is up, and lets them through once one is (the
+//     first reply then clears the count);
 //   - with auto-eject, a down server leaves the continuum for `retry_timeout_ms` (its keys are
 //     rehashed over the others); it comes back once that time has passed *and* a background
 //     connection to it has succeeded, so keys never move back to a server that is still dead.
@@ -41,7 +42,7 @@ class PoolState {
   void onConnected(uint32_t server, uint64_t now_ms);
   void onReply(uint32_t server);
 
-  // Down: `failure_limit` consecutive failures and not connected since.
+  // Down: `failure_limit` consecutive failures and no reply since.
   bool down(uint32_t server) const { return health_[server].failures >= policy_.failure_limit; }
   bool ejected(uint32_t server) const { return health_[server].ejected; }
   uint64_t ejections() const { return ejections_; }

@@ -28,6 +28,8 @@ TEST(PoolStateTest, WithoutEjectionADownServerKeepsItsKeys) {
   EXPECT_FALSE(pool.ejected(1));
   EXPECT_EQ(pool.serverFor(key, 20), 1u);  // the caller refuses it at once
   pool.onConnected(1, 30);
+  EXPECT_TRUE(pool.down(1));  // connected again, but only a reply shows it answers
+  pool.onReply(1);
   EXPECT_FALSE(pool.down(1));
 }
 

@@ -36,26 +36,18 @@ std::string ketamaServerName(std::string_view host, uint16_t port) {
 
 uint32_t ketamaKeyHash(std::string_view key) { return word(md5(key), 0); }
 
-Continuum Continuum::build(std::span<const PoolMember> members, const std::vector<bool>& live) {
-  const auto isLive = [&live](size_t i) { return live.empty() || live[i]; };
-  uint32_t live_count = 0;
+Continuum Continuum::build(std::span<const PoolMember> members) {
   uint64_t total_weight = 0;
-  for (size_t i = 0; i < members.size(); ++i) {
-    if (!isLive(i)) continue;
-    ++live_count;
-    total_weight += members[i].weight;
-  }
+  for (const PoolMember& member : members) total_weight += member.weight;
   Continuum continuum;
-  if (live_count == 0 || total_weight == 0) return continuum;
-  for (size_t i = 0; i < members.size(); ++i) {
-    if (!isLive(i)) continue;
+  if (members.empty() || total_weight == 0) return continuum;
+  const auto count = static_cast<uint32_t>(members.size());
+  for (uint32_t i = 0; i < count; ++i) {
     const std::string base = ketamaServerName(members[i].host, members[i].port) + "-";
-    const uint32_t hashes = pointsFor(members[i].weight, total_weight, live_count) / kPointsPerHash;
+    const uint32_t hashes = pointsFor(members[i].weight, total_weight, count) / kPointsPerHash;
     for (uint32_t h = 0; h < hashes; ++h) {
       const Md5Digest digest = md5(base + std::to_string(h));
-      for (uint32_t w = 0; w < kPointsPerHash; ++w) {
-        continuum.points_.push_back({word(digest, w), static_cast<uint32_t>(i)});
-      }
+      for (uint32_t w = 0; w < kPointsPerHash; ++w) continuum.points_.push_back({word(digest, w), i});
     }
   }
   std::sort(continuum.points_.begin(), continuum.points_.end(), [](const Point& a, const Point& b) {
@@ -69,11 +61,24 @@ uint32_t Continuum::serverFor(std::string_view key) const {
   return serverForHash(ketamaKeyHash(key));
 }
 
-uint32_t Continuum::serverForHash(uint32_t hash) const {
-  if (points_.empty()) return kNoServer;
+size_t Continuum::firstAtOrAfter(uint32_t hash) const {
   const auto it = std::lower_bound(points_.begin(), points_.end(), hash,
                                    [](const Point& point, uint32_t h) { return point.value < h; });
-  return it == points_.end() ? points_.front().server : it->server;
+  return it == points_.end() ? 0 : static_cast<size_t>(it - points_.begin());
+}
+
+uint32_t Continuum::serverForHash(uint32_t hash) const {
+  return points_.empty() ? kNoServer : points_[firstAtOrAfter(hash)].server;
+}
+
+uint32_t Continuum::serverForHash(uint32_t hash, const std::vector<bool>& live) const {
+  if (points_.empty()) return kNoServer;
+  const size_t first = firstAtOrAfter(hash);
+  for (size_t step = 0; step < points_.size(); ++step) {
+    const Point& point = points_[(first + step) % points_.size()];
+    if (live[point.server]) return point.server;
+  }
+  return kNoServer;
 }
 
 }  // namespace vcproxy::pool

@@ -37,13 +37,16 @@ uint32_t ketamaKeyHash(std::string_view key);
 class Continuum {
  public:
   Continuum() = default;
-  // `live` (empty: all) leaves out the servers marked false, as libmemcached's auto-eject does:
-  // the live servers share every point. Server numbers stay those of `members`.
-  static Continuum build(std::span<const PoolMember> members, const std::vector<bool>& live = {});
+  static Continuum build(std::span<const PoolMember> members);
 
-  // The server of `key`, kNoServer when no server is live.
+  // The server of `key`, kNoServer when there is none.
   uint32_t serverFor(std::string_view key) const;
   uint32_t serverForHash(uint32_t hash) const;
+  // With servers left out (`live[i]` false): a key of a server that is out goes to the server of
+  // the next point that is in, so the keys of the servers that are in never move. (libmemcached's
+  // and twemproxy's auto-eject rebuild the continuum instead, which also moves a few percent of
+  // the other servers' keys when weights differ.) kNoServer when none is in.
+  uint32_t serverForHash(uint32_t hash, const std::vector<bool>& live) const;
   bool empty() const { return points_.empty(); }
   size_t pointCount() const { return points_.size(); }
 
@@ -52,6 +55,7 @@ class Continuum {
     uint32_t value;
     uint32_t server;
   };
+  size_t firstAtOrAfter(uint32_t hash) const;  // wraps to 0
   std::vector<Point> points_;  // sorted by (value, server)
 };
 

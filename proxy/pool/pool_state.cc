@@ -8,14 +8,15 @@ PoolState::PoolState(std::vector<PoolMember> members, EjectPolicy policy)
     : members_(std::move(members)), policy_(policy), health_(members_.size()) {
   policy_.failure_limit = std::max<uint32_t>(1, policy_.failure_limit);
   single_ = members_.size() == 1 && !policy_.auto_eject;
-  full_continuum_ = Continuum::build(members_);
-  rebuild();
+  continuum_ = Continuum::build(members_);
+  live_.assign(members_.size(), true);
 }
 
 uint32_t PoolState::serverFor(std::string_view key, uint64_t now_ms) {
   if (single_) return 0;
   if (now_ms >= next_retry_ms_) readmitDue(now_ms);
-  return continuum_.serverFor(key);
+  const uint32_t hash = ketamaKeyHash(key);
+  return ejected_count_ == 0 ? continuum_.serverForHash(hash) : continuum_.serverForHash(hash, live_);
 }
 
 void PoolState::onFailure(uint32_t server, uint64_t now_ms) {
@@ -29,7 +30,7 @@ void PoolState::onFailure(uint32_t server, uint64_t now_ms) {
   health.retry_at_ms = now_ms + policy_.retry_timeout_ms;
   next_retry_ms_ = std::min(next_retry_ms_, health.retry_at_ms);
   ++ejections_;
-  rebuild();
+  changed();
 }
 
 void PoolState::onConnected(uint32_t server, uint64_t now_ms) {
@@ -47,25 +48,27 @@ void PoolState::onReply(uint32_t server) {
 // Ejected servers whose retry time has come return once a connection to them is up; the others
 // wait for their next successful connect (the connection retries in the background, with backoff).
 void PoolState::readmitDue(uint64_t now_ms) {
-  bool changed = false;
+  bool readmitted = false;
   next_retry_ms_ = UINT64_MAX;
   for (Health& health : health_) {
     if (!health.ejected) continue;
     if (now_ms >= health.retry_at_ms && health.connected) {
       health.ejected = false;
       health.failures = 0;
-      changed = true;
+      readmitted = true;
     } else if (now_ms < health.retry_at_ms) {
       next_retry_ms_ = std::min(next_retry_ms_, health.retry_at_ms);
     }
   }
-  if (changed) rebuild();
+  if (readmitted) changed();
 }
 
-void PoolState::rebuild() {
-  std::vector<bool> live(members_.size());
-  for (size_t i = 0; i < members_.size(); ++i) live[i] = !health_[i].ejected;
-  continuum_ = Continuum::build(members_, live);
+void PoolState::changed() {
+  ejected_count_ = 0;
+  for (size_t i = 0; i < members_.size(); ++i) {
+    live_[i] = !health_[i].ejected;
+    ejected_count_ += live_[i] ? 0 : 1;
+  }
   ++generation_;
 }
 

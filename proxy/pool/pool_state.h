@@ -9,9 +9,10 @@
 //   - without auto-eject, a down server keeps its keys; the caller refuses them at once with
 //     the last error while no connection to it is up, and lets them through once one is (the
 //     first reply then clears the count);
-//   - with auto-eject, a down server leaves the continuum for `retry_timeout_ms` (its keys are
-//     rehashed over the others); it comes back once that time has passed *and* a background
-//     connection to it has succeeded, so keys never move back to a server that is still dead.
+//   - with auto-eject, a down server is out for `retry_timeout_ms`: its keys go to the next
+//     servers on the continuum, the others' keys stay where they are; it comes back once that
+//     time has passed *and* a background connection to it has succeeded, so keys never move
+//     back to a server that is still dead.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +35,7 @@ class PoolState {
   // The server of an (already rewritten) key; kNoServer when every server is ejected.
   uint32_t serverFor(std::string_view key, uint64_t now_ms);
   // Where a key lives when every server is in (where libmemcached clients of the pool look).
-  uint32_t homeOf(std::string_view key) const { return single_ ? 0 : full_continuum_.serverFor(key); }
+  uint32_t homeOf(std::string_view key) const { return single_ ? 0 : continuum_.serverFor(key); }
   size_t size() const { return members_.size(); }
   const PoolMember& member(uint32_t server) const { return members_[server]; }
 
@@ -46,7 +47,7 @@ class PoolState {
   bool down(uint32_t server) const { return health_[server].failures >= policy_.failure_limit; }
   bool ejected(uint32_t server) const { return health_[server].ejected; }
   uint64_t ejections() const { return ejections_; }
-  // Changes whenever a server leaves or rejoins the continuum.
+  // Changes whenever a server is ejected or readmitted.
   uint64_t generation() const { return generation_; }
 
  private:
@@ -57,13 +58,14 @@ class PoolState {
     uint64_t retry_at_ms = 0;
   };
   void readmitDue(uint64_t now_ms);
-  void rebuild();
+  void changed();
 
   std::vector<PoolMember> members_;
   EjectPolicy policy_;
   std::vector<Health> health_;
-  Continuum continuum_;
-  Continuum full_continuum_;  // every server in
+  Continuum continuum_;        // every server, as libmemcached builds it
+  std::vector<bool> live_;      // not ejected
+  size_t ejected_count_ = 0;
   uint64_t next_retry_ms_ = UINT64_MAX;  // earliest retry_at of an ejected server
   uint64_t ejections_ = 0;
   uint64_t generation_ = 0;

@@ -140,6 +140,11 @@ bool Process::reap(bool block) {
     r = waitpid(pid_, &raw, block ? 0 : WNOHANG);
   } while (r < 0 && errno == EINTR);
   if (r != pid_) return false;
+  record(raw);
+  return true;
+}
+
+void Process::record(int raw) {
   ExitStatus st;
   if (WIFEXITED(raw)) {
     st.exited = true;
@@ -148,13 +153,26 @@ bool Process::reap(bool block) {
     st.signal = WTERMSIG(raw);
   }
   status_ = st;
-  return true;
 }
 
 bool Process::running() { return pid_ > 0 && !reap(false); }
 
 bool Process::kill(int sig) { return running() && ::kill(pid_, sig) == 0; }
-bool Process::pause() { return kill(SIGSTOP); }
+// SIGSTOP stops a multi-threaded process only once its threads next run: until then a thread
+// can still answer a request sent right after kill() (seen with memcached on a loaded machine).
+// So wait until the whole process has stopped.
+bool Process::pause() {
+  if (!kill(SIGSTOP)) return false;
+  int raw = 0;
+  pid_t r;
+  do {
+    r = waitpid(pid_, &raw, WUNTRACED);
+  } while (r < 0 && errno == EINTR);
+  if (r != pid_) return false;
+  if (WIFSTOPPED(raw)) return true;
+  record(raw);  // it ended instead
+  return false;
+}
 bool Process::resume() { return kill(SIGCONT); }
 
 std::optional<ExitStatus> Process::wait(std::chrono::milliseconds timeout) {

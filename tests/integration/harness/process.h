@@ -56,7 +56,7 @@ class Process {
   std::optional<ExitStatus> status() const { return status_; }
 
   bool kill(int sig);
-  bool pause();   // SIGSTOP
+  bool pause();   // SIGSTOP, and waits until every thread has stopped
   bool resume();  // SIGCONT
 
   // Waits until the child exits; nullopt if it is still running after `timeout`.
@@ -70,6 +70,7 @@ class Process {
 
  private:
   bool reap(bool block);
+  void record(int raw_status);  // sets status_ from waitpid's status of an ended child
 
   std::vector<std::string> argv_;
   std::string output_path_;

@@ -25,7 +25,7 @@ class ClientConn : public ReplySink {
   StreamIo& io() { return io_; }
   void start();
   void onReplyReady(Pending& pending) override;
-  void onUnsolicited(PendingPtr message) override;
+  void onUnsolicited(PendingPtr message, const Pending* before) override;
   // Moves the replies that are ready, in order, to the socket (once per loop iteration).
   void flushReplies();
   void close();

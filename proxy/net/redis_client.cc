@@ -6,6 +6,7 @@
 #include "proxy/codec/resp_encode.h"
 #include "proxy/codec/resp_text.h"
 #include "proxy/net/listener.h"
+#include "proxy/net/redis_key_patterns.h"
 #include "proxy/net/redis_reply_keys.h"
 #include "proxy/net/redis_upstream.h"
 #include "proxy/net/worker.h"
@@ -34,6 +35,11 @@ std::string_view refusal(std::string_view name) {
 bool startsSubscription(std::string_view name) {
   return equalsIgnoreCase(name, "subscribe") || equalsIgnoreCase(name, "psubscribe") ||
          equalsIgnoreCase(name, "ssubscribe");
+}
+
+bool isSubscription(std::string_view name) {
+  return startsSubscription(name) || equalsIgnoreCase(name, "unsubscribe") ||
+         equalsIgnoreCase(name, "punsubscribe") || equalsIgnoreCase(name, "sunsubscribe");
 }
 
 // State that lives in the connection (a transaction, a blocking wait, a database, a protocol
@@ -75,7 +81,7 @@ void RedisClientConn::handleRequest(const codec::RespRequest& request) {
   const std::string_view name = request.args[0];
   if (equalsIgnoreCase(name, "quit")) return answer("+OK\r\n", true);
   if (const auto why = refusal(name); !why.empty()) {
-    return answer("-ERR " + std::string(name) + " is not supported through vcproxy: " + std::string(why) + "\r\n");
+    return refuse("-ERR " + std::string(name) + " is not supported through vcproxy: " + std::string(why) + "\r\n");
   }
   const codec::RedisCommand* command =
       codec::findRedisCommand(name, request.args.size() > 1 ? request.args[1] : std::string_view{});
@@ -83,18 +89,79 @@ void RedisClientConn::handleRequest(const codec::RespRequest& request) {
   args_.assign(request.args.begin(), request.args.end());
   if (command != nullptr && !rewriteArgs(request, *command, pattern)) return;
   RedisUpstream* upstream = upstreamFor(command, request);
-  if (!upstream->available()) return answer(upstream->errorReply(upstream->lastError()));
+  if (!upstream->available()) return refuse(upstream->errorReply(upstream->lastError()));
+  const bool exec = in_multi_ && equalsIgnoreCase(name, "exec");
+  if (exec && multi_dirty_) return abortExec(*upstream);
   codec::appendRespCommand(args_, upstream->output());
-  if (subscribed_) return upstream->flush();  // pub/sub: what comes back is relayed as messages
   auto pending = std::make_shared<Pending>();
   pending->command = command;
   pending->pattern = std::move(pattern);
   pending->client = this;
+  noteConnectionState(name, request, *pending);
+  const bool flush = equalsIgnoreCase(name, "flushall") || equalsIgnoreCase(name, "flushdb");
+  // RESP2 subscribed: what comes back is relayed as messages. RESP3: (un)subscribing is
+  // answered by pushes only, which are relayed in order as they come.
+  if (subscribed_ || (resp3_ && isSubscription(name))) return upstream->flush();
   expectReply(pending);
   upstream->push(std::move(pending));
-  if (upstream == pinned_) return pinned_->flush();  // the worker flushes only the shared connections
-  const bool flush = equalsIgnoreCase(name, "flushall") || equalsIgnoreCase(name, "flushdb");
-  if (flush && listener_.spec().backend_holds_versions) restoreVersionsAfterFlush(*upstream);
+  if (listener_.spec().backend_holds_versions) {
+    if (flush && in_multi_) flush_in_multi_ = true;
+    else if (flush || (exec && flush_in_multi_)) restoreVersionsAfterFlush(*upstream);
+    if (exec) flush_in_multi_ = false;
+  }
+  if (upstream == pinned_) pinned_->flush();  // the worker flushes only the shared connections
+}
+
+void RedisClientConn::refuse(std::string_view reply) {
+  if (in_multi_) multi_dirty_ = true;
+  answer(reply);
+}
+
+void RedisClientConn::abortExec(RedisUpstream& upstream) {
+  const std::string_view discard[] = {"DISCARD"};
+  codec::appendRespCommand(discard, upstream.output());
+  upstream.push(std::make_shared<Pending>());  // no client: its reply is dropped
+  upstream.flush();
+  in_multi_ = multi_dirty_ = flush_in_multi_ = false;
+  queued_.clear();
+  answer("-EXECABORT Transaction discarded because of previous errors.\r\n");
+}
+
+void RedisClientConn::noteConnectionState(std::string_view name, const codec::RespRequest& request,
+                                          Pending& pending) {
+  if (equalsIgnoreCase(name, "hello") && request.args.size() > 1) {
+    if (request.args[1] == "3") resp3_ = true;
+    else if (request.args[1] == "2") resp3_ = false;
+  } else if (equalsIgnoreCase(name, "reset")) {
+    // Replies to what follows have slots again; the upstream relays what RESET's +RESET follows.
+    resp3_ = subscribed_ = false;
+    pending.resets = true;
+    if (pinned_ != nullptr) pending.epoch = pinned_->subscriptions();
+    tracking_filter_.clear();
+  }
+  trackTransaction(name, pending);
+}
+
+// Redis queues every command between MULTI and EXEC except these, which run at once; EXEC's reply
+// then has one element per queued command, whose keys are restored by that command's rule.
+void RedisClientConn::trackTransaction(std::string_view name, Pending& pending) {
+  if (equalsIgnoreCase(name, "multi")) {
+    if (!in_multi_) queued_.clear();  // a nested MULTI is refused and changes nothing
+    in_multi_ = true;
+    return;
+  }
+  if (!in_multi_) return;
+  const bool exec = equalsIgnoreCase(name, "exec");
+  if (exec || equalsIgnoreCase(name, "discard") || equalsIgnoreCase(name, "reset")) {
+    if (exec) pending.queued = std::move(queued_);
+    pending.exec = exec;
+    queued_.clear();
+    in_multi_ = multi_dirty_ = false;
+    if (!exec) flush_in_multi_ = false;
+    return;
+  }
+  if (equalsIgnoreCase(name, "watch")) return;  // refused inside MULTI, not queued
+  queued_.push_back({pending.command, pending.pattern});
 }
 
 // Right behind the flush on the same connection (database 0, where the store lives): HSETNX the
@@ -129,7 +196,7 @@ bool RedisClientConn::rewriteArgs(const codec::RespRequest& request, const codec
       uint32_t cache = route::Matcher::kNoCache;
       const auto status = rewriter.rewrite(request.args[position], SIZE_MAX, out, &cache);
       if (status == route::RewriteStatus::kReserved) {
-        answer("-ERR key starts with the reserved prefix " + std::string(route::kReservedMarker) + "\r\n");
+        refuse("-ERR key starts with the reserved prefix " + std::string(route::kReservedMarker) + "\r\n");
         return false;
       }
       if (status != route::RewriteStatus::kRewritten) continue;
@@ -137,14 +204,7 @@ bool RedisClientConn::rewriteArgs(const codec::RespRequest& request, const codec
       args_[position] = out;
     }
   }
-  const bool sort = command.key_proc == codec::RedisKeyProc::kSort || command.key_proc == codec::RedisKeyProc::kSortRo;
-  if (sort && codec::findSortPatterns(request.args, positions_)) {
-    for (const uint32_t position : positions_) {
-      if (request.args[position].find(route::kReservedMarker) == std::string_view::npos) continue;
-      answer("-ERR SORT pattern names the reserved prefix " + std::string(route::kReservedMarker) + "\r\n");
-      return false;
-    }
-  }
+  if (!rewritePatterns(request, command)) return false;
   if (command.reply_keys == codec::RedisReplyKeys::kEachElement && equalsIgnoreCase(command.name, "keys") &&
       request.args.size() == 2) {
     pattern = request.args[1];
@@ -155,6 +215,58 @@ bool RedisClientConn::rewriteArgs(const codec::RespRequest& request, const codec
       pattern = request.args[i + 1];
       args_[i + 1] = storage_.emplace_back(widenedPattern(pattern));
     }
+  }
+  return true;
+}
+
+// SORT BY/GET patterns and CLIENT TRACKING prefixes name keys too (redis_key_patterns.h).
+bool RedisClientConn::rewritePatterns(const codec::RespRequest& request, const codec::RedisCommand& command) {
+  if (command.isSpecial(codec::kSpecialKeyPrefix)) return rewriteTracking(request);
+  const bool sort = command.key_proc == codec::RedisKeyProc::kSort || command.key_proc == codec::RedisKeyProc::kSortRo;
+  if (!sort || !codec::findSortPatterns(request.args, positions_)) return true;
+  for (const uint32_t position : positions_) {
+    const std::string_view arg = request.args[position];
+    if (arg.find(route::kReservedMarker) != std::string_view::npos) {
+      refuse("-ERR SORT pattern names the reserved prefix " + std::string(route::kReservedMarker) + "\r\n");
+      return false;
+    }
+    std::string& out = storage_.emplace_back();
+    if (const std::string error = rewriteSortPattern(arg, worker_.rewriter(), out); !error.empty()) {
+      refuse(error);
+      return false;
+    }
+    args_[position] = out;
+  }
+  return true;
+}
+
+// CLIENT TRACKING ON ... PREFIX p...: the prefixes are replaced by what covers the client's keys
+// in the backend, and the client's own prefixes filter the invalidations it gets.
+bool RedisClientConn::rewriteTracking(const codec::RespRequest& request) {
+  const auto& args = request.args;
+  tracking_filter_.clear();
+  if (args.size() < 3 || !equalsIgnoreCase(args[2], "on")) return true;
+  std::vector<std::string_view> options, prefixes;
+  for (size_t i = 3; i < args.size(); ++i) {
+    const bool valued = equalsIgnoreCase(args[i], "prefix") || equalsIgnoreCase(args[i], "redirect");
+    if (valued && i + 1 < args.size() && equalsIgnoreCase(args[i], "prefix")) {
+      prefixes.push_back(args[++i]);
+      continue;
+    }
+    options.push_back(args[i]);
+    if (valued && i + 1 < args.size()) options.push_back(args[++i]);
+  }
+  if (prefixes.empty()) return true;
+  if (const std::string error = trackingPrefixes(prefixes, worker_.rewriter(), tracking_storage_); !error.empty()) {
+    refuse(error);
+    return false;
+  }
+  tracking_filter_.assign(prefixes.begin(), prefixes.end());
+  args_.assign(args.begin(), args.begin() + 3);
+  args_.insert(args_.end(), options.begin(), options.end());
+  for (const std::string& prefix : tracking_storage_) {
+    args_.push_back("PREFIX");
+    args_.push_back(prefix);
   }
   return true;
 }
@@ -171,7 +283,7 @@ bool RedisClientConn::applyMode(const codec::RedisCommand& command, const route:
     return true;
   }
   if (cache.mode == route::CacheMode::kWriteOnly) return true;
-  answer("-ERR cache " + cache.name + " is bypassed (its mode, or versions unavailable): the write is not stored\r\n");
+  refuse("-ERR cache " + cache.name + " is bypassed (its mode, or versions unavailable): the write is not stored\r\n");
   return false;
 }
 
@@ -185,7 +297,10 @@ RedisUpstream* RedisClientConn::upstreamFor(const codec::RedisCommand* command, 
     pinned_->pinTo(this);
     pinned_->start();
   }
-  if (pinned_ != nullptr && startsSubscription(request.args[0])) {
+  if (pinned_ != nullptr && command != nullptr && command->isSpecial(codec::kSpecialKeyPrefix)) {
+    pinned_->setTrackingPrefixes(tracking_filter_);
+  }
+  if (pinned_ != nullptr && !resp3_ && startsSubscription(request.args[0])) {
     subscribed_ = true;
     pinned_->setSubscribed([this] { subscribed_ = false; });
   }

@@ -33,8 +33,18 @@ class RedisClientConn final : public ClientConn {
   // A client gone while blocked (BLPOP 0) must not leave a connection that would still pop.
   bool drainsOnEof() const override { return pinned_ == nullptr; }
   void handleRequest(const codec::RespRequest& request);
+  // Answers a request the proxy refuses itself; inside MULTI this aborts the transaction, as a
+  // command Redis refuses while queueing does.
+  void refuse(std::string_view reply);
   // Fills args_ with what goes upstream; false (and an answer sent) if a key is refused.
   bool rewriteArgs(const codec::RespRequest& request, const codec::RedisCommand& command, std::string& pattern);
+  bool rewritePatterns(const codec::RespRequest& request, const codec::RedisCommand& command);
+  bool rewriteTracking(const codec::RespRequest& request);
+  // State the proxy follows itself: protocol version, subscription, transaction.
+  void noteConnectionState(std::string_view name, const codec::RespRequest& request, Pending& pending);
+  void trackTransaction(std::string_view name, Pending& pending);
+  // EXEC of a transaction the proxy refused a command of: discarded upstream, EXECABORT here.
+  void abortExec(RedisUpstream& upstream);
   void restoreVersionsAfterFlush(Upstream& upstream);
   bool applyMode(const codec::RedisCommand& command, const route::CacheVersion& cache, std::string_view key,
                  std::string& versioned);
@@ -44,7 +54,14 @@ class RedisClientConn final : public ClientConn {
   codec::RespRequestDecoder decoder_;
   codec::RespRequest request_;
   RedisUpstream* pinned_ = nullptr;      // this client's own connection, once it needed one
-  bool subscribed_ = false;              // pub/sub mode: replies are relayed as they come
+  bool subscribed_ = false;              // RESP2 pub/sub mode: replies are relayed as they come
+  bool resp3_ = false;                   // HELLO 3: pushes are framed apart from replies
+  bool in_multi_ = false;                // between MULTI and EXEC/DISCARD/RESET
+  bool multi_dirty_ = false;             // the proxy refused a command of the transaction
+  bool flush_in_multi_ = false;          // FLUSHALL/FLUSHDB queued: put versions back after EXEC
+  std::vector<RedisReplyRule> queued_;   // the rule of each command queued since MULTI
+  std::vector<std::string> tracking_filter_;   // the client's broadcast tracking prefixes
+  std::vector<std::string> tracking_storage_;  // scratch: the prefixes as they go upstream
   std::vector<std::string_view> args_;   // scratch: the arguments as they go upstream
   std::vector<std::string> storage_;     // scratch: rewritten keys
   std::vector<uint32_t> positions_;      // scratch: key positions

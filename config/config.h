@@ -26,6 +26,20 @@ struct Endpoint {
   std::string text;  // as written in the file, for messages
 };
 
+// A secret read when the config is loaded, from a file (its content without one trailing newline)
+// or an environment variable. `source` names where it came from, for messages and diffs; the
+// value itself is never printed.
+struct Secret {
+  std::string value;
+  std::string source;  // "password_file /run/secrets/x" or "password_env REDIS_PASSWORD"
+};
+
+// Credentials vcproxy gives the backend on every connection it opens (Redis AUTH).
+struct BackendAuth {
+  std::string username;  // empty: AUTH <password> (the default user)
+  Secret password;
+};
+
 struct Listener {
   std::string name;
   Protocol protocol = Protocol::kMemcache;
@@ -35,6 +49,8 @@ struct Listener {
   uint32_t connect_timeout_ms = 1000;
   uint32_t max_value_bytes = 1048576;  // largest value accepted from clients (memcached's item max)
   uint32_t backend_connections = 1;    // upstream connections per backend per worker
+  std::optional<Secret> password;      // redis: clients must AUTH with it first
+  std::optional<BackendAuth> backend_auth;  // redis: vcproxy AUTHs every backend connection
 };
 
 struct Admin {

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <limits>
 
+#include "config/auth.h"
 #include "config/endpoint.h"
 
 namespace vcproxy::config {
@@ -12,9 +13,10 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kTopKeys = {"namespace", "workers",       "listeners",        "admin",
                                                       "version_store", "caches", "shutdown_grace_ms"};
-constexpr std::array<std::string_view, 8> kListenerKeys = {
+constexpr std::array<std::string_view, 11> kListenerKeys = {
     "name",       "protocol",           "listen",          "backends",
-    "timeout_ms", "connect_timeout_ms", "max_value_bytes", "backend_connections"};
+    "timeout_ms", "connect_timeout_ms", "max_value_bytes", "backend_connections",
+    "password_file", "password_env",    "backend_auth"};
 constexpr std::array<std::string_view, 2> kAdminKeys = {"listen", "token_file"};
 constexpr std::array<std::string_view, 3> kStoreKeys = {"url", "refresh_interval_ms", "max_staleness_ms"};
 constexpr std::array<std::string_view, 2> kCacheKeys = {"name", "patterns"};
@@ -143,6 +145,7 @@ Listener readListener(const Field& field, const Config& config, Diagnostics& dia
   readUint32(map, "max_value_bytes", 1, kMaxValueBytes, listener.max_value_bytes, diag);
   readUint32(map, "backend_connections", 1, kMaxBackendConnections, listener.backend_connections,
              diag);
+  readListenerAuth(field, map, listener, diag);
   return listener;
 }
 

@@ -12,8 +12,10 @@ Listener::Listener(Worker& worker, const ListenerSpec& spec)
     : worker_(worker), spec_(spec), decoder_(codec::McLimits{spec.max_value_bytes, 64 * 1024}) {
   for (uint32_t i = 0; i < spec_.backend_connections; ++i) {
     if (spec_.protocol == Protocol::kRedis) {
-      upstreams_.push_back(std::make_unique<RedisUpstream>(worker_.loop(), upstreamOptions(), worker_.scratch(),
-                                                           [&worker]() -> const route::Rewriter& { return worker.rewriter(); }));
+      upstreams_.push_back(std::make_unique<RedisUpstream>(
+          worker_.loop(), upstreamOptions(), worker_.scratch(),
+          [&worker]() -> const route::Rewriter& { return worker.rewriter(); },
+          RedisUpstream::Credentials{spec_.backend_username, spec_.backend_password}));
     } else {
       upstreams_.push_back(std::make_unique<McUpstream>(worker_.loop(), upstreamOptions(), worker_.scratch()));
     }

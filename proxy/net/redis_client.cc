@@ -6,6 +6,7 @@
 #include "proxy/codec/resp_encode.h"
 #include "proxy/codec/resp_text.h"
 #include "proxy/net/listener.h"
+#include "proxy/net/redis_auth.h"
 #include "proxy/net/redis_key_patterns.h"
 #include "proxy/net/redis_reply_keys.h"
 #include "proxy/net/redis_upstream.h"
@@ -51,7 +52,9 @@ bool needsOwnConnection(const codec::RedisCommand& command) {
 }  // namespace
 
 RedisClientConn::RedisClientConn(Listener& listener, bool is_unix)
-    : ClientConn(listener.worker(), listener.counters(), is_unix), listener_(listener) {}
+    : ClientConn(listener.worker(), listener.counters(), is_unix),
+      listener_(listener),
+      authenticated_(listener.spec().client_password.empty()) {}
 
 void RedisClientConn::processInput() {
   IoBuffer& in = io_.input();
@@ -70,11 +73,38 @@ void RedisClientConn::processInput() {
         in.consume(result.consumed);
         break;
       case codec::RespDecodeStatus::kRequest:
-        handleRequest(request_);
+        if (const codec::RespRequest* admitted = admit(request_)) handleRequest(*admitted);
         in.consume(result.consumed);
         break;
     }
   }
+}
+
+const codec::RespRequest* RedisClientConn::admit(const codec::RespRequest& request) {
+  const std::string& password = listener_.spec().client_password;
+  if (password.empty()) return &request;
+  const std::string_view name = request.args[0];
+  if (equalsIgnoreCase(name, "auth")) {  // the backend knows nothing of this password
+    bool ok = false;
+    answer(authReply(request.args, password, ok));
+    authenticated_ = authenticated_ || ok;
+    return nullptr;
+  }
+  if (equalsIgnoreCase(name, "hello")) {
+    const size_t at = helloAuthAt(request.args);
+    if (at == 0 && !authenticated_) return answer(kHelloNoAuthReply), nullptr;
+    if (at == 0) return &request;
+    const std::string_view auth[] = {"AUTH", request.args[at + 1], request.args[at + 2]};
+    bool ok = false;
+    const std::string_view reply = authReply(auth, password, ok);
+    if (!ok) return answer(reply), nullptr;
+    authenticated_ = true;
+    hello_.args.assign(request.args.begin(), request.args.begin() + static_cast<std::ptrdiff_t>(at));
+    hello_.args.insert(hello_.args.end(), request.args.begin() + static_cast<std::ptrdiff_t>(at + 3), request.args.end());
+    return &hello_;
+  }
+  if (!authenticated_ && !equalsIgnoreCase(name, "quit")) return answer(kNoAuthReply), nullptr;
+  return &request;
 }
 
 void RedisClientConn::handleRequest(const codec::RespRequest& request) {
@@ -292,8 +322,9 @@ RedisUpstream* RedisClientConn::upstreamFor(const codec::RedisCommand* command, 
     UpstreamOptions options = listener_.upstreamOptions();
     options.timeout_ms = 0;  // blocking commands and subscriptions wait as long as they need
     Worker& worker = worker_;
-    pinned_ = new RedisUpstream(worker.loop(), options, worker.scratch(),
-                                [&worker]() -> const route::Rewriter& { return worker.rewriter(); });
+    pinned_ = new RedisUpstream(
+        worker.loop(), options, worker.scratch(), [&worker]() -> const route::Rewriter& { return worker.rewriter(); },
+        RedisUpstream::Credentials{listener_.spec().backend_username, listener_.spec().backend_password});
     pinned_->pinTo(this);
     pinned_->start();
   }

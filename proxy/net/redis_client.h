@@ -33,6 +33,9 @@ class RedisClientConn final : public ClientConn {
   // A client gone while blocked (BLPOP 0) must not leave a connection that would still pop.
   bool drainsOnEof() const override { return pinned_ == nullptr; }
   void handleRequest(const codec::RespRequest& request);
+  // With a listener password: answers AUTH, checks HELLO's AUTH (the request to forward then
+  // lands in hello_), refuses everything else until authenticated. Null: answered here.
+  const codec::RespRequest* admit(const codec::RespRequest& request);
   // Answers a request the proxy refuses itself; inside MULTI this aborts the transaction, as a
   // command Redis refuses while queueing does.
   void refuse(std::string_view reply);
@@ -54,6 +57,8 @@ class RedisClientConn final : public ClientConn {
   codec::RespRequestDecoder decoder_;
   codec::RespRequest request_;
   RedisUpstream* pinned_ = nullptr;      // this client's own connection, once it needed one
+  bool authenticated_;                   // no listener password, or AUTH succeeded
+  codec::RespRequest hello_;             // scratch: HELLO without its AUTH part
   bool subscribed_ = false;              // RESP2 pub/sub mode: replies are relayed as they come
   bool resp3_ = false;                   // HELLO 3: pushes are framed apart from replies
   bool in_multi_ = false;                // between MULTI and EXEC/DISCARD/RESET

@@ -1,11 +1,25 @@
 #include "proxy/net/redis_upstream.h"
 
+#include "proxy/codec/resp_encode.h"
 #include "proxy/net/redis_reply_keys.h"
 
 namespace vcproxy::net {
 
-RedisUpstream::RedisUpstream(uv_loop_t* loop, UpstreamOptions options, std::span<char> scratch, Snapshot snapshot)
-    : Upstream(loop, std::move(options), scratch), snapshot_(std::move(snapshot)) {}
+RedisUpstream::RedisUpstream(uv_loop_t* loop, UpstreamOptions options, std::span<char> scratch, Snapshot snapshot,
+                             Credentials credentials)
+    : Upstream(loop, std::move(options), scratch),
+      snapshot_(std::move(snapshot)),
+      credentials_(std::move(credentials)) {}
+
+void RedisUpstream::greet(std::string& out, std::deque<PendingPtr>& pendings) {
+  if (credentials_.password.empty()) return;
+  std::vector<std::string_view> args{"AUTH"};
+  if (!credentials_.username.empty()) args.push_back(credentials_.username);
+  args.push_back(credentials_.password);
+  codec::appendRespCommand(args, out);
+  auth_ = std::make_shared<Pending>();
+  pendings.push_back(auth_);
+}
 
 namespace {
 
@@ -27,6 +41,12 @@ Upstream::Frame RedisUpstream::frameReply(const Pending&, std::string_view input
 }
 
 std::string RedisUpstream::deliver(Pending& pending, std::string_view reply) {
+  if (&pending == auth_.get()) {
+    auth_.reset();
+    // Redis' answer names no secret ("-WRONGPASS invalid username-password pair...").
+    if (codec::isRespError(reply)) return "refused vcproxy's backend_auth: " + std::string(reply.substr(1, reply.find('\r') - 1));
+    return {};
+  }
   if (pending.resets && reply == "+RESET\r\n") {  // back to a fresh connection's state
     subscribed_ = subscribed_ && pending.epoch != subscriptions_;  // unless one began after RESET
     tracking_prefixes_.clear();

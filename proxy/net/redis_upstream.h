@@ -15,7 +15,13 @@ class RedisUpstream final : public Upstream {
  public:
   // `versions` gives the snapshot replies are restored with (the worker's current one).
   using Snapshot = std::function<const route::Rewriter&()>;
-  RedisUpstream(uv_loop_t* loop, UpstreamOptions options, std::span<char> scratch, Snapshot snapshot);
+  // What every connection AUTHs with before anything else (no password: nothing).
+  struct Credentials {
+    std::string username;
+    std::string password;
+  };
+  RedisUpstream(uv_loop_t* loop, UpstreamOptions options, std::span<char> scratch, Snapshot snapshot,
+                Credentials credentials = {});
 
   std::string errorReply(const std::string& reason) const override { return "-ERR " + reason + "\r\n"; }
   // Pinned to `client`: replies nobody asked for (pushes, a subscribed connection's messages)
@@ -40,8 +46,11 @@ class RedisUpstream final : public Upstream {
   std::optional<size_t> takeUnsolicited(std::string_view input, const Pending* front) override;
   void relay(std::string_view frame, bool push, const Pending* front);
   void resetFraming() override { framer_.reset(); }
+  void greet(std::string& out, std::deque<PendingPtr>& pendings) override;
 
   Snapshot snapshot_;
+  Credentials credentials_;
+  PendingPtr auth_;  // the AUTH of the current connection, until answered
   codec::RespReplyFramer framer_;
   ReplySink* pinned_client_ = nullptr;
   bool subscribed_ = false;

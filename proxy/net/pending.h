@@ -56,6 +56,8 @@ struct Pending {
   bool resets = false;                           // redis RESET: its +RESET ends a subscription
   uint32_t epoch = 0;                            // redis RESET: subscriptions started before it
   std::vector<RedisReplyRule> queued;            // redis EXEC: one rule per queued command
+  bool count_hits = false;                       // redis GET family / MGET: count hits per cache
+  std::vector<uint32_t> key_slots;               // redis MGET: stats slot of each key (else cache_id)
 };
 
 using PendingPtr = std::shared_ptr<Pending>;

@@ -8,6 +8,7 @@
 #include "proxy/net/listener.h"
 #include "proxy/net/redis_auth.h"
 #include "proxy/net/redis_key_patterns.h"
+#include "proxy/net/redis_metrics.h"
 #include "proxy/net/redis_reply_keys.h"
 #include "proxy/net/redis_upstream.h"
 #include "proxy/net/worker.h"
@@ -127,6 +128,7 @@ void RedisClientConn::handleRequest(const codec::RespRequest& request) {
   pending->command = command;
   pending->pattern = std::move(pattern);
   pending->client = this;
+  noteCounting(*pending);
   noteConnectionState(name, request, *pending);
   const bool flush = equalsIgnoreCase(name, "flushall") || equalsIgnoreCase(name, "flushdb");
   // RESP2 subscribed: what comes back is relayed as messages. RESP3: (un)subscribing is
@@ -220,6 +222,8 @@ bool RedisClientConn::rewriteArgs(const codec::RespRequest& request, const codec
   const route::Rewriter& rewriter = worker_.rewriter();
   storage_.clear();
   storage_.reserve(request.args.size());  // views into storage_ must stay valid
+  key_slots_.clear();
+  count_reads_ = false;
   if (codec::findKeyPositions(command, request.args, positions_)) {
     for (const uint32_t position : positions_) {
       std::string& out = storage_.emplace_back();
@@ -229,6 +233,7 @@ bool RedisClientConn::rewriteArgs(const codec::RespRequest& request, const codec
         refuse("-ERR key starts with the reserved prefix " + std::string(route::kReservedMarker) + "\r\n");
         return false;
       }
+      countKeys(command, status == route::RewriteStatus::kRewritten ? &rewriter.versions().at(cache) : nullptr);
       if (status != route::RewriteStatus::kRewritten) continue;
       if (!applyMode(command, rewriter.versions().at(cache), request.args[position], out)) return false;
       args_[position] = out;
@@ -299,6 +304,36 @@ bool RedisClientConn::rewriteTracking(const codec::RespRequest& request) {
     args_.push_back(prefix);
   }
   return true;
+}
+
+// Reads and writes per cache at request time; the hits when the reply comes (countHits). Reads
+// inside MULTI are not counted: their values come back inside EXEC's reply.
+void RedisClientConn::countKeys(const codec::RedisCommand& command, const route::CacheVersion* cache) {
+  const RedisCount kind = redisCountKind(command);
+  if (kind == RedisCount::kNone || (kind == RedisCount::kRead && in_multi_)) return;
+  count_reads_ = kind == RedisCount::kRead;
+  const uint32_t slot = cache != nullptr ? cache->stats_slot : route::Matcher::kNoCache;
+  if (count_reads_) key_slots_.push_back(slot);
+  CacheCounters* counters = worker_.cacheCounters(slot);
+  if (counters == nullptr) return;
+  if (kind == RedisCount::kRead) counters->reads.add();
+  else counters->writes.add();
+}
+
+void RedisClientConn::noteCounting(Pending& pending) const {
+  if (!count_reads_) return;
+  pending.count_hits = true;
+  if (key_slots_.size() == 1) pending.cache_id = key_slots_[0];
+  else pending.key_slots = key_slots_;
+}
+
+void RedisClientConn::countHits(const Pending& pending, std::string_view reply) {
+  forEachRedisHit(reply, [&](size_t i) {
+    const bool one = pending.key_slots.empty();
+    const uint32_t slot = one ? (i == 0 ? pending.cache_id : route::Matcher::kNoCache)
+                              : (i < pending.key_slots.size() ? pending.key_slots[i] : route::Matcher::kNoCache);
+    if (CacheCounters* counters = worker_.cacheCounters(slot)) counters->hits.add();
+  });
 }
 
 // A cache in bypass or write-only mode (or every cache, before versions are loaded and while the

@@ -27,6 +27,9 @@ class RedisClientConn final : public ClientConn {
  public:
   RedisClientConn(Listener& listener, bool is_unix);
 
+  // Hits of a GET-family / MGET reply (before its keys are restored), per cache.
+  void countHits(const Pending& pending, std::string_view reply);
+
  private:
   void processInput() override;
   void onClosing() override;
@@ -49,6 +52,8 @@ class RedisClientConn final : public ClientConn {
   // EXEC of a transaction the proxy refused a command of: discarded upstream, EXECABORT here.
   void abortExec(RedisUpstream& upstream);
   void restoreVersionsAfterFlush(Upstream& upstream);
+  void countKeys(const codec::RedisCommand& command, const route::CacheVersion* cache);
+  void noteCounting(Pending& pending) const;
   bool applyMode(const codec::RedisCommand& command, const route::CacheVersion& cache, std::string_view key,
                  std::string& versioned);
   RedisUpstream* upstreamFor(const codec::RedisCommand* command, const codec::RespRequest& request);
@@ -70,6 +75,8 @@ class RedisClientConn final : public ClientConn {
   std::vector<std::string_view> args_;   // scratch: the arguments as they go upstream
   std::vector<std::string> storage_;     // scratch: rewritten keys
   std::vector<uint32_t> positions_;      // scratch: key positions
+  std::vector<uint32_t> key_slots_;      // scratch: stats slot of each counted key (kNoCache: none)
+  bool count_reads_ = false;             // the request reads counted keys
 };
 
 }  // namespace vcproxy::net

@@ -1,6 +1,7 @@
 #include "proxy/net/redis_upstream.h"
 
 #include "proxy/codec/resp_encode.h"
+#include "proxy/net/redis_client.h"
 #include "proxy/net/redis_reply_keys.h"
 
 namespace vcproxy::net {
@@ -52,6 +53,7 @@ std::string RedisUpstream::deliver(Pending& pending, std::string_view reply) {
     tracking_prefixes_.clear();
   }
   if (pending.client == nullptr) return {};
+  if (pending.count_hits) static_cast<RedisClientConn*>(pending.client)->countHits(pending, reply);
   pending.reply.clear();
   if (pending.exec) {
     restoreExecReply(pending.queued, reply, snapshot_(), pending.reply);

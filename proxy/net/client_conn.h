@@ -29,6 +29,8 @@ class ClientConn : public ReplySink {
   // Moves the replies that are ready, in order, to the socket (once per loop iteration).
   void flushReplies();
   void close();
+  // The worker switched to versions where some cache has a new version.
+  virtual void onVersionsChanged() {}
 
  protected:
   // Decodes and handles what input() holds; called on new bytes and when reading resumes.

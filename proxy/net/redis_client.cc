@@ -168,6 +168,7 @@ void RedisClientConn::noteConnectionState(std::string_view name, const codec::Re
     // Replies to what follows have slots again; the upstream relays what RESET's +RESET follows.
     resp3_ = subscribed_ = false;
     pending.resets = true;
+    tracking_ = false;
     if (pinned_ != nullptr) pending.epoch = pinned_->subscriptions();
     tracking_filter_.clear();
   }
@@ -280,7 +281,8 @@ bool RedisClientConn::rewritePatterns(const codec::RespRequest& request, const c
 bool RedisClientConn::rewriteTracking(const codec::RespRequest& request) {
   const auto& args = request.args;
   tracking_filter_.clear();
-  if (args.size() < 3 || !equalsIgnoreCase(args[2], "on")) return true;
+  if (args.size() >= 3) tracking_ = equalsIgnoreCase(args[2], "on");
+  if (!tracking_) return true;
   std::vector<std::string_view> options, prefixes;
   for (size_t i = 3; i < args.size(); ++i) {
     const bool valued = equalsIgnoreCase(args[i], "prefix") || equalsIgnoreCase(args[i], "redirect");
@@ -371,6 +373,13 @@ RedisUpstream* RedisClientConn::upstreamFor(const codec::RedisCommand* command, 
     pinned_->setSubscribed([this] { subscribed_ = false; });
   }
   return pinned_ != nullptr ? pinned_ : static_cast<RedisUpstream*>(listener_.pickUpstream());
+}
+
+void RedisClientConn::onVersionsChanged() {
+  if (!tracking_ || !resp3_ || closed()) return;
+  auto push = std::make_shared<Pending>();
+  push->reply = ">2\r\n$10\r\ninvalidate\r\n_\r\n";  // a null list: every key, as after FLUSHALL
+  onUnsolicited(std::move(push), nullptr);
 }
 
 void RedisClientConn::onClosing() {

@@ -31,6 +31,9 @@ class RedisClientConn final : public ClientConn {
   void countHits(const Pending& pending, std::string_view reply);
 
  private:
+  // Tracking clients (RESP3) are told to drop every key they cache: the keys of the old version
+  // changed for them, though Redis saw no write.
+  void onVersionsChanged() override;
   void processInput() override;
   void onClosing() override;
   // A client gone while blocked (BLPOP 0) must not leave a connection that would still pop.
@@ -70,6 +73,7 @@ class RedisClientConn final : public ClientConn {
   bool multi_dirty_ = false;             // the proxy refused a command of the transaction
   bool flush_in_multi_ = false;          // FLUSHALL/FLUSHDB queued: put versions back after EXEC
   std::vector<RedisReplyRule> queued_;   // the rule of each command queued since MULTI
+  bool tracking_ = false;                // CLIENT TRACKING ON
   std::vector<std::string> tracking_filter_;   // the client's broadcast tracking prefixes
   std::vector<std::string> tracking_storage_;  // scratch: the prefixes as they go upstream
   std::vector<std::string_view> args_;   // scratch: the arguments as they go upstream

@@ -113,10 +113,12 @@ TEST_F(RedisKeyPatternsTest, BroadcastTrackingPrefixesFollowVersions) {
   EXPECT_EQ(tracker->read().describe(), "(push) [\"invalidate\", [\"user:5\"]]");
   EXPECT_EQ(writer->call({"SET", "plain:1", "x"}).describe(), "OK");
   EXPECT_EQ(tracker->read().describe(), "(push) [\"invalidate\", [\"plain:1\"]]");
-  // A key of the same cache outside the client's prefix (w_1) is filtered out; and after an
-  // invalidation, writes under the new version still notify.
+  // A key of the same cache outside the client's prefix (w_1) is filtered out. An invalidation
+  // tells the client to drop everything it caches (a null list, as after FLUSHALL), and writes
+  // under the new version still notify.
   EXPECT_EQ(writer->call({"SET", "w_1", "x"}).describe(), "OK");
   ASSERT_NO_FATAL_FAILURE(invalidate("users"));
+  EXPECT_EQ(tracker->read().describe(), "(push) [\"invalidate\", (nil)]");
   EXPECT_EQ(writer->call({"SET", "user:6", "y"}).describe(), "OK");
   EXPECT_EQ(tracker->read().describe(), "(push) [\"invalidate\", [\"user:6\"]]");
   EXPECT_EQ(tracker->call({"PING"}).describe(), "PONG") << "a push was left over";

@@ -91,21 +91,33 @@ const codec::RespRequest* RedisClientConn::admit(const codec::RespRequest& reque
     authenticated_ = authenticated_ || ok;
     return nullptr;
   }
-  if (equalsIgnoreCase(name, "hello")) {
-    const size_t at = helloAuthAt(request.args);
-    if (at == 0 && !authenticated_) return answer(kHelloNoAuthReply), nullptr;
-    if (at == 0) return &request;
-    const std::string_view auth[] = {"AUTH", request.args[at + 1], request.args[at + 2]};
-    bool ok = false;
-    const std::string_view reply = authReply(auth, password, ok);
-    if (!ok) return answer(reply), nullptr;
-    authenticated_ = true;
-    hello_.args.assign(request.args.begin(), request.args.begin() + static_cast<std::ptrdiff_t>(at));
-    hello_.args.insert(hello_.args.end(), request.args.begin() + static_cast<std::ptrdiff_t>(at + 3), request.args.end());
-    return &hello_;
+  if (equalsIgnoreCase(name, "hello")) return admitHello(request, password);
+  if (authenticated_ || equalsIgnoreCase(name, "quit")) return &request;
+  answer(kNoAuthReply);
+  return nullptr;
+}
+
+// HELLO ... AUTH user pass: checked here, forwarded without its AUTH part (the backend has its
+// own credentials, if any: backend_auth).
+const codec::RespRequest* RedisClientConn::admitHello(const codec::RespRequest& request, std::string_view password) {
+  const size_t at = helloAuthAt(request.args);
+  if (at == 0) {
+    if (authenticated_) return &request;
+    answer(kHelloNoAuthReply);
+    return nullptr;
   }
-  if (!authenticated_ && !equalsIgnoreCase(name, "quit")) return answer(kNoAuthReply), nullptr;
-  return &request;
+  const std::string_view auth[] = {"AUTH", request.args[at + 1], request.args[at + 2]};
+  bool ok = false;
+  const std::string_view reply = authReply(auth, password, ok);
+  if (!ok) {
+    answer(reply);
+    return nullptr;
+  }
+  authenticated_ = true;
+  const auto args = request.args.begin();
+  hello_.args.assign(args, args + static_cast<std::ptrdiff_t>(at));
+  hello_.args.insert(hello_.args.end(), args + static_cast<std::ptrdiff_t>(at + 3), request.args.end());
+  return &hello_;
 }
 
 void RedisClientConn::handleRequest(const codec::RespRequest& request) {

@@ -42,6 +42,7 @@ class RedisClientConn final : public ClientConn {
   // With a listener password: answers AUTH, checks HELLO's AUTH (the request to forward then
   // lands in hello_), refuses everything else until authenticated. Null: answered here.
   const codec::RespRequest* admit(const codec::RespRequest& request);
+  const codec::RespRequest* admitHello(const codec::RespRequest& request, std::string_view password);
   // Answers a request the proxy refuses itself; inside MULTI this aborts the transaction, as a
   // command Redis refuses while queueing does.
   void refuse(std::string_view reply);

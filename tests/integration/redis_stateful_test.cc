@@ -337,7 +337,7 @@ TEST_F(RedisStatefulTest, PipelinedResp3SubscribedLikeRedis) {
   expectPipelineLikeRedis(proxyPort(),
                           {{"HELLO", "3"}, {"SET", "pk", "v"}, {"SUBSCRIBE", "a", "b"}, {"GET", "pk"}, {"KEYS", "pk"},
                            {"PUBLISH", "a", "m1"}, {"PSUBSCRIBE", "p*"}, {"PUBLISH", "pa", "m2"}, {"EXISTS", "pk"},
-                           {"UNSUBSCRIBE"}, {"PUNSUBSCRIBE"}, {"PING"}, {"UNSUBSCRIBE", "z"}, {"GET", "pk"}},
+                           {"UNSUBSCRIBE", "a", "b"}, {"PUNSUBSCRIBE"}, {"PING"}, {"UNSUBSCRIBE", "z"}, {"GET", "pk"}},
                           18);
 }
 

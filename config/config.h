@@ -27,6 +27,20 @@ struct Endpoint {
   uint32_t weight = 1;  // backends only: the server's share of keys in a pool (ketama weight)
 };
 
+// A secret read when the config is loaded, from a file (its content without one trailing newline)
+// or an environment variable. `source` names where it came from, for messages and diffs; the
+// value itself is never printed.
+struct Secret {
+  std::string value;
+  std::string source;  // "password_file /run/secrets/x" or "password_env REDIS_PASSWORD"
+};
+
+// Credentials vcproxy gives the backend on every connection it opens (Redis AUTH).
+struct BackendAuth {
+  std::string username;  // empty: AUTH <password> (the default user)
+  Secret password;
+};
+
 struct Listener {
   std::string name;
   Protocol protocol = Protocol::kMemcache;
@@ -42,6 +56,8 @@ struct Listener {
   uint32_t server_failure_limit = 2;
   bool auto_eject_hosts = false;
   uint32_t server_retry_timeout_ms = 30000;
+  std::optional<Secret> password;      // redis: clients must AUTH with it first
+  std::optional<BackendAuth> backend_auth;  // redis: vcproxy AUTHs every backend connection
 };
 
 struct Admin {

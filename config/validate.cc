@@ -5,6 +5,7 @@
 #include <charconv>
 #include <limits>
 
+#include "config/auth.h"
 #include "config/backends.h"
 #include "config/endpoint.h"
 
@@ -13,10 +14,11 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kTopKeys = {"namespace", "workers",       "listeners",        "admin",
                                                       "version_store", "caches", "shutdown_grace_ms"};
-constexpr std::array<std::string_view, 11> kListenerKeys = {
-    "name",       "protocol",           "listen",          "backends",
-    "timeout_ms", "connect_timeout_ms", "max_value_bytes", "backend_connections",
-    "server_failure_limit", "auto_eject_hosts", "server_retry_timeout_ms"};
+constexpr std::array<std::string_view, 14> kListenerKeys = {
+    "name",          "protocol",           "listen",          "backends",
+    "timeout_ms",    "connect_timeout_ms", "max_value_bytes", "backend_connections",
+    "server_failure_limit", "auto_eject_hosts", "server_retry_timeout_ms",
+    "password_file", "password_env",       "backend_auth"};
 constexpr std::array<std::string_view, 2> kAdminKeys = {"listen", "token_file"};
 constexpr std::array<std::string_view, 3> kStoreKeys = {"url", "refresh_interval_ms", "max_staleness_ms"};
 constexpr std::array<std::string_view, 2> kCacheKeys = {"name", "patterns"};
@@ -122,6 +124,7 @@ Listener readListener(const Field& field, const Config& config, Diagnostics& dia
   readUint32(map, "backend_connections", 1, kMaxBackendConnections, listener.backend_connections,
              diag);
   readPoolOptions(map, listener, diag);
+  readListenerAuth(field, map, listener, diag);
   return listener;
 }
 

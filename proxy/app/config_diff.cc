@@ -9,12 +9,23 @@ std::vector<std::string> texts(const std::vector<config::Endpoint>& endpoints) {
   return out;
 }
 
+std::string secretOf(const std::optional<config::Secret>& secret) { return secret ? secret->value : std::string(); }
+
+bool sameAuth(const config::Listener& a, const config::Listener& b) {
+  const auto& x = a.backend_auth;
+  const auto& y = b.backend_auth;
+  const bool same_backend = x.has_value() == y.has_value() &&
+                            (!x || (x->username == y->username && x->password.value == y->password.value));
+  return same_backend && secretOf(a.password) == secretOf(b.password);
+}
+
 bool sameListener(const config::Listener& a, const config::Listener& b) {
   return a.name == b.name && a.protocol == b.protocol && a.listen.text == b.listen.text &&
          texts(a.backends) == texts(b.backends) && a.timeout_ms == b.timeout_ms &&
          a.connect_timeout_ms == b.connect_timeout_ms && a.max_value_bytes == b.max_value_bytes &&
          a.backend_connections == b.backend_connections && a.server_failure_limit == b.server_failure_limit &&
-         a.auto_eject_hosts == b.auto_eject_hosts && a.server_retry_timeout_ms == b.server_retry_timeout_ms;
+         a.auto_eject_hosts == b.auto_eject_hosts && a.server_retry_timeout_ms == b.server_retry_timeout_ms &&
+         sameAuth(a, b);
 }
 
 }  // namespace

@@ -73,6 +73,12 @@ bool ControlPlane::storeOptions(versions::StoreOptions& options, bool& redis, st
     options.more_servers.push_back({backends[i].host, backends[i].port, backends[i].weight});
   }
   options.name_space = config_.namespace_name;
+  // The default store is the first listener's backend: it takes that listener's credentials.
+  const auto& auth = config_.listeners.front().backend_auth;
+  if (!from_url && auth) {
+    options.username = auth->username;
+    options.password = auth->password.value;
+  }
   return true;
 }
 

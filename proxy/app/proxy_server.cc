@@ -40,6 +40,11 @@ net::ListenerSpec toSpec(const config::Config& config, const config::Listener& l
   spec.max_value_bytes = listener.max_value_bytes;
   spec.backend_connections = listener.backend_connections;
   spec.backend_holds_versions = holdsVersions(config, listener);
+  if (listener.password) spec.client_password = listener.password->value;
+  if (listener.backend_auth) {
+    spec.backend_username = listener.backend_auth->username;
+    spec.backend_password = listener.backend_auth->password.value;
+  }
   return spec;
 }
 

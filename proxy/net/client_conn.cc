@@ -1,5 +1,7 @@
 #include "proxy/net/client_conn.h"
 
+#include <algorithm>
+
 #include "proxy/net/worker.h"
 
 namespace vcproxy::net {
@@ -44,9 +46,13 @@ void ClientConn::onReplyReady(Pending& pending) {
   markDirty();
 }
 
-void ClientConn::onUnsolicited(PendingPtr message) {
+void ClientConn::onUnsolicited(PendingPtr message, const Pending* before) {
   message->ready = true;
-  replies_.push_back(std::move(message));
+  auto at = replies_.end();
+  if (before != nullptr) {
+    at = std::find_if(replies_.begin(), replies_.end(), [before](const PendingPtr& p) { return p.get() == before; });
+  }
+  replies_.insert(at, std::move(message));
   markDirty();
 }
 

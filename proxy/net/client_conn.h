@@ -25,10 +25,12 @@ class ClientConn : public ReplySink {
   StreamIo& io() { return io_; }
   void start();
   void onReplyReady(Pending& pending) override;
-  void onUnsolicited(PendingPtr message) override;
+  void onUnsolicited(PendingPtr message, const Pending* before) override;
   // Moves the replies that are ready, in order, to the socket (once per loop iteration).
   void flushReplies();
   void close();
+  // The worker switched to versions where some cache has a new version.
+  virtual void onVersionsChanged() {}
 
  protected:
   // Decodes and handles what input() holds; called on new bytes and when reading resumes.

@@ -33,8 +33,10 @@ Listener::Listener(Worker& worker, const ListenerSpec& spec)
     for (uint32_t i = 0; i < spec_.backend_connections; ++i) {
       std::unique_ptr<Upstream> upstream;
       if (spec_.protocol == Protocol::kRedis) {
-        upstream = std::make_unique<RedisUpstream>(worker_.loop(), optionsFor(server), worker_.scratch(),
-                                                   [&worker]() -> const route::Rewriter& { return worker.rewriter(); });
+        upstream = std::make_unique<RedisUpstream>(
+            worker_.loop(), optionsFor(server), worker_.scratch(),
+            [&worker]() -> const route::Rewriter& { return worker.rewriter(); },
+            RedisUpstream::Credentials{spec_.backend_username, spec_.backend_password});
       } else {
         upstream = std::make_unique<McUpstream>(worker_.loop(), optionsFor(server), worker_.scratch(), worker_);
       }

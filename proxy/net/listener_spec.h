@@ -26,6 +26,11 @@ struct ListenerSpec {
   // The backend also holds the memcached version store: a flush_all forwarded to it is followed
   // by `add`s of the current versions, so flushing data does not also mint new versions.
   bool backend_holds_versions = false;
+  // Redis: the password clients must AUTH with first (empty: none), and the credentials every
+  // backend connection AUTHs with (no password: none). Never logged.
+  std::string client_password;
+  std::string backend_username;
+  std::string backend_password;
 };
 
 }  // namespace vcproxy::net

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "proxy/codec/mc_verb.h"
 
@@ -20,11 +21,20 @@ struct Pending;
 class ReplySink {
  public:
   virtual void onReplyReady(Pending& pending) = 0;
-  // A ready reply that answers no request (a pushed message), queued behind earlier replies.
-  virtual void onUnsolicited(std::shared_ptr<Pending> message) = 0;
+  // A ready reply that answers no request (a pushed message). It goes right before `before`
+  // (the slot of the oldest request its upstream has not answered yet: the message reached the
+  // wire before that reply), or behind every reply when `before` is null or not this client's.
+  virtual void onUnsolicited(std::shared_ptr<Pending> message, const Pending* before) = 0;
 
  protected:
   ~ReplySink() = default;
+};
+
+// Redis: how the keys in the reply to one command are restored (also per command queued in a
+// transaction, for the matching element of EXEC's reply).
+struct RedisReplyRule {
+  const codec::RedisCommand* command = nullptr;  // null: a command the table does not know
+  std::string pattern;                           // the client's KEYS / SCAN MATCH pattern
 };
 
 struct Pending {
@@ -43,6 +53,12 @@ struct Pending {
   bool one_cache = true;                     // memcached: every versioned key is in that cache
   const codec::RedisCommand* command = nullptr;  // redis: the command (reply keys, KEYS/SCAN filtering)
   std::string pattern;                           // redis: the client's KEYS / SCAN MATCH pattern
+  bool exec = false;                             // redis EXEC: `queued` applies to its elements
+  bool resets = false;                           // redis RESET: its +RESET ends a subscription
+  uint32_t epoch = 0;                            // redis RESET: subscriptions started before it
+  std::vector<RedisReplyRule> queued;            // redis EXEC: one rule per queued command
+  bool count_hits = false;                       // redis GET family / MGET: count hits per cache
+  std::vector<uint32_t> key_slots;               // redis MGET: stats slot of each key (else cache_id)
 };
 
 using PendingPtr = std::shared_ptr<Pending>;

@@ -1,5 +1,6 @@
 #include "proxy/net/redis_reply_keys.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "proxy/codec/redis_glob.h"
@@ -84,7 +85,10 @@ bool restoreRedisReply(const codec::RedisCommand& command, std::string_view patt
   bool ok = true;
   if (codec::isRespError(reply) || command.reply_keys == RedisReplyKeys::kNone) {
     out.append(reply);
-  } else if (command.reply_keys == RedisReplyKeys::kEachElement || command.reply_keys == RedisReplyKeys::kScan) {
+  } else if (command.reply_keys == RedisReplyKeys::kScan ||
+             (command.reply_keys == RedisReplyKeys::kEachElement && command.isSpecial(codec::kSpecialWholeKeyspace))) {
+    // Keys of the whole keyspace (KEYS, SCAN, CLUSTER GETKEYSINSLOT) are filtered too; COMMAND
+    // GETKEYS only lists the client's own arguments.
     ok = restoreKeyList(command, pattern, reply, snapshot, out);
   } else if (command.reply_keys == RedisReplyKeys::kWhole && reply.starts_with("$") && !reply.starts_with("$-1")) {
     const auto shown = visibleKey(reply.substr(reply.find('\n') + 1, reply.size() - reply.find('\n') - 3), snapshot);
@@ -104,6 +108,54 @@ bool restoreRedisReply(const codec::RedisCommand& command, std::string_view patt
     out.append(reply);
   }
   return ok;
+}
+
+void restoreExecReply(std::span<const RedisReplyRule> queued, std::string_view reply, const route::Rewriter& snapshot,
+                      std::string& out) {
+  codec::RespItem outer;
+  size_t needed = 0;
+  const bool array = codec::readRespItem(reply, 0, outer, needed) == codec::RespReplyStatus::kComplete &&
+                     outer.type == codec::RespType::kArray;
+  if (!array || outer.count != static_cast<int64_t>(queued.size())) {
+    out.append(reply);
+    return;
+  }
+  const size_t start = out.size();
+  out.append(reply.substr(0, outer.size));
+  size_t pos = outer.size;
+  for (const RedisReplyRule& rule : queued) {
+    const auto frame = codec::frameRespReply(reply.substr(pos));
+    if (frame.status != codec::RespReplyStatus::kComplete) {
+      out.resize(start);
+      out.append(reply);
+      return;
+    }
+    const std::string_view element = reply.substr(pos, frame.size);
+    if (rule.command == nullptr) out.append(element);
+    else restoreRedisReply(*rule.command, rule.pattern, element, snapshot, out);
+    pos += frame.size;
+  }
+}
+
+bool restoreInvalidation(std::string_view push, std::span<const std::string> prefixes, std::string& out) {
+  static constexpr std::string_view kHead = ">2\r\n$10\r\ninvalidate\r\n";
+  if (!push.starts_with(kHead)) return false;
+  size_t pos = kHead.size();
+  std::vector<std::string_view> keys;
+  if (!readKeyArray(push, pos, keys)) return false;  // a null list: everything, passed as is
+  std::vector<std::string_view> kept;
+  for (const auto stored : keys) {
+    if (route::hasReservedMarker(stored) && !route::parseVersionedKey(stored)) continue;  // the store's
+    const std::string_view key = route::Rewriter::restore(stored);
+    const bool wanted = prefixes.empty() || std::any_of(prefixes.begin(), prefixes.end(),
+                                                        [key](const std::string& p) { return key.starts_with(p); });
+    if (wanted) kept.push_back(key);
+  }
+  if (kept.empty()) return true;
+  out.append(kHead);
+  out += "*" + std::to_string(kept.size()) + "\r\n";
+  for (const auto key : kept) codec::appendRespBulkString(key, out);
+  return true;
 }
 
 }  // namespace vcproxy::net

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "proxy/codec/redis_commands.h"
+#include "proxy/net/pending.h"
 #include "proxy/route/rewriter.h"
 
 namespace vcproxy::net {
@@ -23,6 +25,17 @@ std::optional<std::string_view> visibleKey(std::string_view stored, const route:
 // (then `out` holds the reply unchanged).
 bool restoreRedisReply(const codec::RedisCommand& command, std::string_view pattern, std::string_view reply,
                        const route::Rewriter& snapshot, std::string& out);
+
+// EXEC's reply: each element restored by the rule of the command queued at its place. A nil
+// (aborted) EXEC, an error, or an array of another length is appended unchanged.
+void restoreExecReply(std::span<const RedisReplyRule> queued, std::string_view reply, const route::Rewriter& snapshot,
+                      std::string& out);
+
+// A client tracking push (`>2 invalidate [keys]`): keys restored, keys the client must not see
+// (the store's own) left out, and with `prefixes` (broadcast tracking) only keys starting with
+// one of them kept. Appends nothing when no key is left (the push is dropped); a null key list
+// (everything invalidated) passes unchanged. False if `push` is not an invalidation.
+bool restoreInvalidation(std::string_view push, std::span<const std::string> prefixes, std::string& out);
 
 // The pattern the backend is asked with for a client's KEYS / SCAN MATCH pattern: a versioned
 // key is a prefix plus the client's key, so `*` + pattern finds both forms; results are then

@@ -97,7 +97,7 @@ void Upstream::onData() {
   IoBuffer& in = io_->input();
   bool replied = false;
   while (!in.empty()) {
-    if (const auto taken = takeUnsolicited(in.readable(), inflight_.empty())) {
+    if (const auto taken = takeUnsolicited(in.readable(), inflight_.empty() ? nullptr : inflight_.front().get())) {
       if (*taken == 0) break;  // the rest of it is still to come
       in.consume(*taken);
       continue;

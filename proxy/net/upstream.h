@@ -82,9 +82,12 @@ class Upstream {
   virtual bool silentOnError(const Pending&) const { return false; }
   virtual void resetFraming() {}
   // Bytes at the start of `input` that answer no request (RESP3 pushes, a subscribed
-  // connection's messages), handled by the protocol itself. `idle`: no request is waiting.
-  // nullopt if the next reply is the front request's; 0 if it is unsolicited but incomplete.
-  virtual std::optional<size_t> takeUnsolicited(std::string_view /*input*/, bool /*idle*/) { return std::nullopt; }
+  // connection's messages), handled by the protocol itself. `front`: the oldest request waiting,
+  // null when none is. nullopt if the next reply is the front request's; 0 if it is unsolicited
+  // but incomplete.
+  virtual std::optional<size_t> takeUnsolicited(std::string_view /*input*/, const Pending* /*front*/) {
+    return std::nullopt;
+  }
   uv_loop_t* loop() const { return loop_; }
 
  private:

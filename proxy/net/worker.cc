@@ -76,6 +76,18 @@ void Worker::publish(std::shared_ptr<const route::Rewriter> rewriter) {
   if (!finished_) uv_async_send(&wakeup_);
 }
 
+namespace {
+
+bool versionsDiffer(const route::VersionTable& a, const route::VersionTable& b) {
+  if (a.size() != b.size()) return true;
+  for (uint32_t i = 0; i < a.size(); ++i) {
+    if (a.at(i).name != b.at(i).name || a.at(i).version != b.at(i).version) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void Worker::onWakeup(uv_async_t* handle) {
   auto* self = static_cast<Worker*>(handle->data);
   std::shared_ptr<const route::Rewriter> next;
@@ -84,7 +96,11 @@ void Worker::onWakeup(uv_async_t* handle) {
     next.swap(self->mailbox_);
   }
   if (next) {
+    const bool changed = !self->rewriter_ || versionsDiffer(self->rewriter_->versions(), next->versions());
     self->rewriter_ = std::move(next);
+    if (changed) {
+      for (ClientConn* client : self->clients_) client->onVersionsChanged();
+    }
     self->applied_.store(self->rewriter_.get(), std::memory_order_release);
   }
   if (self->stop_requested_) {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "proxy/route/glob.h"
+#include "proxy/route/glob_overlap.h"
 
 namespace vcproxy::route {
 
@@ -15,7 +16,7 @@ struct Matcher::BuildNode {
 };
 
 Matcher::Matcher(const std::vector<std::vector<std::string>>& cache_patterns)
-    : cache_count_(cache_patterns.size()) {
+    : cache_patterns_(cache_patterns), cache_count_(cache_patterns.size()) {
   build(cache_patterns);
 }
 
@@ -137,6 +138,21 @@ uint32_t Matcher::match(std::string_view key) const {
     }
   }
   return best;
+}
+
+// Caches in priority order: the first one some expansion may match decides; it must take all of
+// them, else a key of the set could land in it or in a later cache (or none) depending on X.
+uint32_t Matcher::matchExpansions(std::string_view prefix, std::string_view suffix) const {
+  for (uint32_t id = 0; id < cache_patterns_.size(); ++id) {
+    bool some = false;
+    for (const std::string& pattern : cache_patterns_[id]) {
+      const GlobOverlap overlap = globOverlap(pattern, prefix, suffix);
+      if (overlap == GlobOverlap::kAll) return id;
+      some = some || overlap == GlobOverlap::kSome;
+    }
+    if (some) return kAmbiguous;
+  }
+  return kNoCache;
 }
 
 }  // namespace vcproxy::route

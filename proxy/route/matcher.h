@@ -20,6 +20,7 @@ namespace vcproxy::route {
 class Matcher {
  public:
   static constexpr uint32_t kNoCache = UINT32_MAX;
+  static constexpr uint32_t kAmbiguous = UINT32_MAX - 1;
 
   // cache_patterns[i] = the glob patterns of cache i, in config file order;
   // i is the cache id and its priority (lower wins).
@@ -27,6 +28,11 @@ class Matcher {
 
   // The lowest cache id having a pattern that matches the whole key, or kNoCache.
   uint32_t match(std::string_view key) const;
+
+  // The cache of every key prefix·X·suffix, whatever X (a key pattern such as SORT's `w_*`):
+  // kNoCache when none of them belongs to a cache, kAmbiguous when they may belong to different
+  // caches, or to a cache and to none (also when that cannot be proven either way).
+  uint32_t matchExpansions(std::string_view prefix, std::string_view suffix) const;
 
   size_t patternCount() const { return pattern_count_; }
   // Number of caches given to the constructor (including caches without patterns).
@@ -63,6 +69,7 @@ class Matcher {
   uint32_t findChild(const Node& node, uint8_t byte) const;
   uint32_t bestCandidate(const Node& node, std::string_view rest, uint32_t best) const;
 
+  std::vector<std::vector<std::string>> cache_patterns_;  // as given, for matchExpansions
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> exact_;
   std::vector<Node> nodes_;  // nodes_[0] is the root (empty literal prefix)
   std::vector<Edge> edges_;

@@ -149,8 +149,11 @@ void RedisConnection::connect() {
   // A blackholed address would otherwise hold a subscriber that has no command deadlines.
   connect_deadline_ = now() + timeout_ms_;
   armDeadline(connect_deadline_);
+  if (!auth_password_.empty()) {
+    sendAuth();  // first in the FIFO: nothing runs unauthenticated
+  }
   if (db_ != 0) {
-    sendSelect();  // first in the FIFO, so nothing runs on the wrong database
+    sendSelect();  // before anything else, so nothing runs on the wrong database
   }
   if (!channel_.empty()) {
     sendSubscribe();
@@ -169,6 +172,20 @@ void RedisConnection::sendSelect() {
             }
             backoff_ms_ = kMinBackoffMs;
           });
+}
+
+void RedisConnection::sendAuth() {
+  std::vector<std::string> args{"AUTH"};
+  if (!auth_username_.empty()) args.push_back(auth_username_);
+  args.push_back(auth_password_);
+  command(args, now() + timeout_ms_, [this](const redisReply* reply, const std::string& error) {
+    if (!error.empty()) {
+      return;  // the connection is already failing
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+      failConnection(errorText(std::string("AUTH refused: ") + reply->str));  // names no secret
+    }
+  });
 }
 
 void RedisConnection::sendSubscribe() {

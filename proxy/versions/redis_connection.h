@@ -40,6 +40,12 @@ class RedisConnection {
   // inside command() (after close(): at once, with an error). `deadline` is in uv_now() time.
   void command(const std::vector<std::string>& args, uint64_t deadline, ReplyFn done);
 
+  // AUTH on every connection, before anything else (call before the first command). Never logged.
+  void setAuth(std::string username, std::string password) {
+    auth_username_ = std::move(username);
+    auth_password_ = std::move(password);
+  }
+
   // SUBSCRIBEs `channel` now and on every reconnection; `on_push` sees each confirmation
   // ("subscribe") and each "message". One channel per connection.
   void subscribe(std::string channel, PushFn on_push);
@@ -71,6 +77,7 @@ class RedisConnection {
   void fail(ReplyFn done, std::string error);  // answers `done` with `error` on a later tick
   void connect();
   void sendSelect();
+  void sendAuth();
   void sendSubscribe();
   void goDown(std::string error);
   void markDead(const redisAsyncContext* context, const std::string& error);
@@ -93,6 +100,8 @@ class RedisConnection {
   std::string host_;
   int port_;
   int db_;
+  std::string auth_username_;
+  std::string auth_password_;
   uint64_t timeout_ms_;
 
   State state_ = State::kIdle;

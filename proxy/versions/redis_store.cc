@@ -86,7 +86,12 @@ RedisStore::RedisStore(uv_loop_t* loop, StoreOptions options)
                 options_.port, options_.db, options_.timeout_ms),
       // Pub/sub ignores the database number: no SELECT on the subscriber.
       subscriber_(loop, "redis " + hostPort(options_.host, options_.port), options_.host,
-                  options_.port, 0, options_.timeout_ms) {}
+                  options_.port, 0, options_.timeout_ms) {
+  if (!options_.password.empty()) {
+    commands_.setAuth(options_.username, options_.password);
+    subscriber_.setAuth(options_.username, options_.password);
+  }
+}
 
 RedisStore::~RedisStore() = default;
 

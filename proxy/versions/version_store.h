@@ -69,6 +69,8 @@ struct StoreOptions {
   int db = 0;                // redis only
   std::string name_space;    // the config's namespace: stores of different namespaces never mix
   int timeout_ms = 500;      // per store operation
+  std::string username;      // redis: AUTH on every connection when password is set
+  std::string password;
 };
 
 std::unique_ptr<VersionStore> makeRedisStore(uv_loop_t* loop, StoreOptions options);

@@ -63,11 +63,15 @@ std::vector<std::string> MemcachedServer::commandFor(uint16_t port) const {
   return argv;
 }
 
-RedisServer::RedisServer() : LocalServer("redis", SIGTERM) { start(); }
+RedisServer::RedisServer(std::vector<std::string> extra) : LocalServer("redis", SIGTERM), extra_(std::move(extra)) {
+  start();
+}
 
 std::vector<std::string> RedisServer::commandFor(uint16_t port) const {
-  return {"redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1",
-          "--save", "", "--appendonly", "no"};
+  std::vector<std::string> command{"redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1",
+                                   "--save", "", "--appendonly", "no"};
+  command.insert(command.end(), extra_.begin(), extra_.end());
+  return command;
 }
 
 }  // namespace vcproxy::test

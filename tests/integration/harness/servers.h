@@ -52,13 +52,16 @@ class MemcachedServer : public LocalServer {
   std::vector<std::string> commandFor(uint16_t port) const override;
 };
 
-// redis-server --port PORT --bind 127.0.0.1 --save "" --appendonly no
+// redis-server --port PORT --bind 127.0.0.1 --save "" --appendonly no, then `extra` arguments
+// (e.g. {"--requirepass", "secret"}).
 class RedisServer : public LocalServer {
  public:
-  RedisServer();
+  explicit RedisServer(std::vector<std::string> extra = {});
 
  private:
   std::vector<std::string> commandFor(uint16_t port) const override;
+
+  std::vector<std::string> extra_;
 };
 
 }  // namespace vcproxy::test

@@ -88,9 +88,10 @@ void readBackends(const Field& field, Listener& listener, Diagnostics& diag) {
         item.node.IsMap() ? readBackendMap(item, diag) : readBackendString(item, diag);
     if (endpoint) addBackend(item, std::move(*endpoint), listener, diag);
   }
-  if (listener.protocol == Protocol::kRedis && field.node.size() > 1) {
+  if (listener.protocol == Protocol::kRedis && !listener.cluster && field.node.size() > 1) {
     diag.add(field.mark, field.path + ": a redis listener takes one backend (pools with consistent "
-                                      "hashing are memcache only; Redis Cluster is not supported)");
+                                      "hashing are memcache only; for the seed nodes of a Redis Cluster, "
+                                      "add cluster: true)");
   }
 }
 

@@ -58,6 +58,9 @@ struct Listener {
   uint32_t server_retry_timeout_ms = 30000;
   std::optional<Secret> password;      // redis: clients must AUTH with it first
   std::optional<BackendAuth> backend_auth;  // redis: vcproxy AUTHs every backend connection
+  // redis only: the backends are seed nodes of one Redis Cluster; commands go to the master
+  // that serves their keys' slot (docs/configuration.md, "Redis Cluster").
+  bool cluster = false;
 };
 
 struct Admin {

@@ -14,11 +14,11 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kTopKeys = {"namespace", "workers",       "listeners",        "admin",
                                                       "version_store", "caches", "shutdown_grace_ms"};
-constexpr std::array<std::string_view, 14> kListenerKeys = {
+constexpr std::array<std::string_view, 15> kListenerKeys = {
     "name",          "protocol",           "listen",          "backends",
     "timeout_ms",    "connect_timeout_ms", "max_value_bytes", "backend_connections",
     "server_failure_limit", "auto_eject_hosts", "server_retry_timeout_ms",
-    "password_file", "password_env",       "backend_auth"};
+    "password_file", "password_env",       "backend_auth",    "cluster"};
 constexpr std::array<std::string_view, 2> kAdminKeys = {"listen", "token_file"};
 constexpr std::array<std::string_view, 3> kStoreKeys = {"url", "refresh_interval_ms", "max_staleness_ms"};
 constexpr std::array<std::string_view, 2> kCacheKeys = {"name", "patterns"};
@@ -98,6 +98,34 @@ void checkUniqueListen(const Field& field, const Endpoint& listen, const Config&
                            user + "; expected a distinct address");
 }
 
+// `cluster: true`: the backends are seed nodes of a Redis Cluster (read after protocol).
+void readCluster(const Field& field, Listener& listener, Diagnostics& diag) {
+  constexpr std::string_view kWhat = "true or false";
+  const std::optional<std::string> text = readString(field, kWhat, diag);
+  if (!text) return;
+  if (*text != "true" && *text != "false") {
+    reportExpected(diag, field, kWhat);
+    return;
+  }
+  listener.cluster = *text == "true";
+  if (listener.cluster && listener.protocol != Protocol::kRedis) {
+    diag.add(field.mark, field.path + ": a cluster needs protocol: redis; expected false or no cluster key");
+  }
+}
+
+// The default version store is the first listener's first backend: one node of a cluster holds
+// only some slots, so the store's hash would answer MOVED. A cluster needs an explicit store.
+void checkClusterStore(const YAML::Node& root, const Config& config, Diagnostics& diag) {
+  if (!config.version_store.url.empty() || config.listeners.empty() || !config.listeners.front().cluster) return;
+  // Const lookups: a non-const operator[] would add missing keys to the document.
+  const YAML::Node listeners = root["listeners"];
+  const YAML::Node first = listeners[0];
+  const YAML::Node cluster = first["cluster"];
+  diag.add(cluster.Mark(),
+           "listeners[0].cluster: the version store defaults to the first listener's backend, which cannot be a "
+           "Redis Cluster; expected version_store.url naming a standalone Redis or memcached");
+}
+
 // `config` holds the admin settings and the listeners read so far, for the uniqueness checks.
 Listener readListener(const Field& field, const Config& config, Diagnostics& diag) {
   Listener listener;
@@ -117,6 +145,7 @@ Listener readListener(const Field& field, const Config& config, Diagnostics& dia
       listener.listen = *listen;
     }
   }
+  if (auto f = map.optional("cluster")) readCluster(*f, listener, diag);  // before backends: seeds
   if (auto f = map.required("backends")) readBackends(*f, listener, diag);
   readUint32(map, "timeout_ms", 1, kMaxTimeoutMs, listener.timeout_ms, diag);
   readUint32(map, "connect_timeout_ms", 1, kMaxTimeoutMs, listener.connect_timeout_ms, diag);
@@ -294,6 +323,7 @@ Config buildConfig(const YAML::Node& root, Diagnostics& diag) {
   if (auto f = map.required("listeners")) readListeners(*f, config, diag);
   if (auto f = map.optional("version_store")) readVersionStore(*f, config, diag);
   if (auto f = map.optional("caches")) readCaches(*f, config, diag);
+  checkClusterStore(root, config, diag);
   return config;
 }
 

@@ -20,6 +20,7 @@ net::Address toAddress(const config::Endpoint& endpoint) {
 // when it is the listener's only backend).
 bool holdsVersions(const config::Config& config, const config::Listener& listener) {
   const config::VersionStore& store = config.version_store;
+  if (listener.cluster) return false;  // config refuses a store on a cluster
   if (store.url.empty()) return &listener == &config.listeners.front();
   return store.protocol == listener.protocol && store.db == 0 && listener.backends.size() == 1 &&
          config::sameAddress(store.endpoint, listener.backends.front());
@@ -45,6 +46,7 @@ net::ListenerSpec toSpec(const config::Config& config, const config::Listener& l
     spec.backend_username = listener.backend_auth->username;
     spec.backend_password = listener.backend_auth->password.value;
   }
+  spec.cluster = listener.cluster;
   return spec;
 }
 
@@ -65,7 +67,8 @@ bool ProxyServer::start(std::string& error) {
   const unsigned count = workerCount(config_);
   for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<net::Worker>(i, rewriter_));
   for (const auto& listener : config_.listeners) {
-    if (listener.backends.size() > 1 && listener.protocol == config::Protocol::kRedis) {
+    if (listener.backends.size() > 1 && listener.protocol == config::Protocol::kRedis &&
+        !listener.cluster) {
       error = "listener " + listener.name + ": a redis listener takes one backend";
       return false;
     }

@@ -3,6 +3,7 @@
 #include "proxy/net/mc_client.h"
 #include "proxy/net/mc_upstream.h"
 #include "proxy/net/redis_client.h"
+#include "proxy/net/redis_cluster.h"
 #include "proxy/net/redis_upstream.h"
 #include "proxy/net/worker.h"
 
@@ -29,6 +30,10 @@ Listener::Listener(Worker& worker, const ListenerSpec& spec)
       worker_loop_(worker.loop()),
       pool_(poolMembers(spec), spec.eject),
       next_connection_(spec.backends.size()) {
+  if (spec_.cluster) {
+    cluster_ = std::make_unique<RedisCluster>(worker_, spec_, upstreams_);
+    return;
+  }
   for (uint32_t server = 0; server < spec_.backends.size(); ++server) {
     for (uint32_t i = 0; i < spec_.backend_connections; ++i) {
       std::unique_ptr<Upstream> upstream;
@@ -46,6 +51,8 @@ Listener::Listener(Worker& worker, const ListenerSpec& spec)
   }
 }
 
+Listener::~Listener() = default;
+
 bool Listener::listen(int fd, std::string& error) {
   int rc = 0;
   if (spec_.listen.is_unix) {
@@ -62,6 +69,7 @@ bool Listener::listen(int fd, std::string& error) {
     return false;
   }
   for (auto& upstream : upstreams_) upstream->start();
+  if (cluster_) cluster_->start();
   return true;
 }
 
@@ -140,6 +148,7 @@ void Listener::publishEjections() {
 
 void Listener::flushUpstreams() {
   for (auto& upstream : upstreams_) upstream->flush();
+  if (cluster_) cluster_->flush();
 }
 
 void Listener::stopAccepting() {
@@ -148,6 +157,7 @@ void Listener::stopAccepting() {
 
 void Listener::shutdown() {
   stopAccepting();
+  if (cluster_) cluster_->shutdown();  // first: requests failed by the shutdown are not resent
   for (auto& upstream : upstreams_) upstream->shutdown();
 }
 

@@ -17,11 +17,13 @@
 
 namespace vcproxy::net {
 
+class RedisCluster;
 class Worker;
 
 class Listener {
  public:
   Listener(Worker& worker, const ListenerSpec& spec);
+  ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
 
@@ -53,6 +55,8 @@ class Listener {
   ListenerCounters& counters() { return counters_; }
   // Every connection of every backend (backend i owns [i * n, i * n + n), n = backend_connections).
   const std::vector<std::unique_ptr<Upstream>>& upstreams() const { return upstreams_; }
+  // Set for a Redis Cluster listener (upstreams() then holds the seed nodes' connections).
+  RedisCluster* cluster() { return cluster_.get(); }
   void flushUpstreams();
 
  private:
@@ -76,6 +80,7 @@ class Listener {
   std::vector<uint32_t> next_connection_;  // per backend, round robin over its connections
   std::vector<std::unique_ptr<Upstream>> upstreams_;
   uint64_t published_generation_ = 0;  // the pool generation the `ejected` gauges show
+  std::unique_ptr<RedisCluster> cluster_;
   ListenerCounters counters_;
 };
 

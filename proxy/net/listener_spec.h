@@ -31,6 +31,8 @@ struct ListenerSpec {
   std::string client_password;
   std::string backend_username;
   std::string backend_password;
+  // Redis Cluster: `backends` are seed nodes; commands are routed by slot (RedisCluster).
+  bool cluster = false;
 };
 
 }  // namespace vcproxy::net

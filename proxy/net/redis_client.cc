@@ -7,6 +7,7 @@
 #include "proxy/codec/resp_text.h"
 #include "proxy/net/listener.h"
 #include "proxy/net/redis_auth.h"
+#include "proxy/net/redis_cluster.h"
 #include "proxy/net/redis_key_patterns.h"
 #include "proxy/net/redis_metrics.h"
 #include "proxy/net/redis_reply_keys.h"
@@ -131,6 +132,7 @@ void RedisClientConn::handleRequest(const codec::RespRequest& request) {
   std::string pattern = "*";
   args_.assign(request.args.begin(), request.args.end());
   if (command != nullptr && !rewriteArgs(request, *command, pattern)) return;
+  if (RedisCluster* cluster = listener_.cluster()) return sendToCluster(*cluster, request, command, std::move(pattern));
   RedisUpstream* upstream = upstreamFor(command, request);
   if (!upstream->available()) return refuse(upstream->errorReply(upstream->lastError()));
   const bool exec = in_multi_ && equalsIgnoreCase(name, "exec");

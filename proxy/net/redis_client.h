@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/codec/redis_split.h"
 #include "proxy/codec/resp_request.h"
 #include "proxy/net/client_conn.h"
 
@@ -20,6 +21,7 @@ struct CacheVersion;
 namespace vcproxy::net {
 
 class Listener;
+class RedisCluster;
 class RedisUpstream;
 class Upstream;
 
@@ -61,6 +63,10 @@ class RedisClientConn final : public ClientConn {
   bool applyMode(const codec::RedisCommand& command, const route::CacheVersion& cache, std::string_view key,
                  std::string& versioned);
   RedisUpstream* upstreamFor(const codec::RedisCommand* command, const codec::RespRequest& request);
+  // Redis Cluster listeners (redis_client_cluster.cc): routed by the slots of the rewritten keys.
+  void sendToCluster(RedisCluster& cluster, const codec::RespRequest& request, const codec::RedisCommand* command,
+                     std::string pattern);
+  void splitForCluster(RedisCluster& cluster, codec::SplitKind kind, const codec::RedisCommand* command);
 
   Listener& listener_;
   codec::RespRequestDecoder decoder_;

@@ -65,7 +65,7 @@ TEST(Pool, SameServerTwiceIsRefusedWhateverItsWeight) {
 
 TEST(Pool, RedisTakesOneBackend) {
   EXPECT_TRUE(hasOneError(listener("[127.0.0.1:1, 127.0.0.1:2]", "", "redis"), 5, 15,
-                          {"a redis listener takes one backend", "Redis Cluster is not supported"}));
+                          {"a redis listener takes one backend", "add cluster: true"}));
 }
 
 TEST(Pool, BadFailureOptions) {

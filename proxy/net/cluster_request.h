@@ -1,0 +1,70 @@
+// A command (or one part of a split command) on its way to a Redis Cluster node. It is its own
+// upstream reply sink: MOVED and ASK are followed (resent to the node named, ASK behind a one-shot
+// ASKING), TRYAGAIN is retried a little later, and only the final reply reaches the client's slot.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proxy/codec/redis_split.h"
+#include "proxy/net/pending.h"
+
+namespace vcproxy::net {
+
+class RedisCluster;
+
+// The client's one reply to a command split by slot: filled once every part answered.
+struct ClusterMerge {
+  PendingPtr target;
+  codec::SplitKind kind = codec::SplitKind::kNone;
+  uint32_t key_count = 0;
+  std::vector<std::string> replies;               // per part
+  std::vector<std::vector<uint32_t>> key_index;   // per part: the client's key numbers
+  size_t remaining = 0;
+
+  void done(uint32_t part, std::string reply);
+};
+
+class ClusterRequest final : public Pending, public ReplySink, public std::enable_shared_from_this<ClusterRequest> {
+ public:
+  static constexpr int32_t kAnySlot = -1;  // keyless: any node answers
+
+  ClusterRequest(RedisCluster& cluster, std::string bytes, int32_t slot)
+      : bytes_(std::move(bytes)), slot_(slot), cluster_(&cluster) {
+    client = this;
+  }
+  // Where the final reply goes: the client's slot, or part `part` of a merge.
+  void deliverTo(PendingPtr target) { target_ = std::move(target); }
+  void deliverTo(std::shared_ptr<ClusterMerge> merge, uint32_t part) {
+    merge_ = std::move(merge);
+    part_ = part;
+  }
+
+  const std::string& bytes() const { return bytes_; }
+  int32_t slot() const { return slot_; }
+  // Another wait for the map or a TRYAGAIN; false once it waited long enough.
+  bool mayWait() { return ++waits_ <= kMaxWaits; }
+  // Answers the client with `reply` instead of a backend's reply.
+  void fail(std::string reply);
+
+  void onReplyReady(Pending& pending) override;
+  void onUnsolicited(PendingPtr) override {}
+
+ private:
+  static constexpr int kMaxRedirects = 16;  // as cluster clients do: beyond this, a loop
+  static constexpr int kMaxWaits = 100;     // of RedisCluster::kRetryDelayMs each
+
+  void complete();
+
+  std::string bytes_;
+  int32_t slot_;
+  RedisCluster* cluster_;
+  int redirects_ = 0;
+  int waits_ = 0;
+  PendingPtr target_;
+  std::shared_ptr<ClusterMerge> merge_;
+  uint32_t part_ = 0;
+};
+
+}  // namespace vcproxy::net

@@ -14,16 +14,38 @@ void ClusterMerge::done(uint32_t part, std::string reply) {
   if (target->client != nullptr) target->client->onReplyReady(*target);
 }
 
-void ClusterRequest::onReplyReady(Pending&) {
+namespace {
+
+bool asksToRetry(std::string_view reply) {
+  return reply.starts_with("-TRYAGAIN") || codec::parseRedirect(reply).has_value();
+}
+
+}  // namespace
+
+std::string_view ClusterRequest::decisive() const {
+  if (steps_ > 0 && reply.starts_with("-EXECABORT") && !step_problem_.empty()) return step_problem_;
+  return reply;
+}
+
+void ClusterRequest::onReplyReady(Pending& pending) {
+  if (&pending != this) {  // a step of a batch
+    if (step_problem_.empty() && asksToRetry(pending.reply)) step_problem_ = pending.reply;
+    return;
+  }
   if (!cluster_->shuttingDown()) {
-    if (const auto redirect = codec::parseRedirect(reply); redirect && redirects_ < kMaxRedirects) {
+    const std::string decisive_reply(decisive());
+    step_problem_.clear();
+    const auto redirect = codec::parseRedirect(decisive_reply);
+    // ASKING holds for one command only, not for a transaction's: a batch waits for the migration.
+    if (redirect && redirects_ < kMaxRedirects && !(redirect->ask && steps_ > 0)) {
       ++redirects_;
       if (!redirect->ask) cluster_->moved(redirect->slot, redirect->address);
-      const std::string address(redirect->address);  // the reply is overwritten by the resend
-      return cluster_->sendTo(address, shared_from_this(), redirect->ask);
+      return cluster_->sendTo(redirect->address, shared_from_this(), redirect->ask);
     }
     // A multi-key command on a slot being migrated, with its keys on both sides: wait, resend.
-    if (reply.starts_with("-TRYAGAIN") && mayWait()) return cluster_->retryLater(shared_from_this());
+    if ((redirect || decisive_reply.starts_with("-TRYAGAIN")) && mayWait()) {
+      return cluster_->retryLater(shared_from_this());
+    }
   }
   complete();
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@ class ClusterRequest final : public Pending, public ReplySink, public std::enabl
     part_ = part;
   }
 
+  // `bytes` is a batch (MULTI ... EXEC) whose first `steps` replies come before this request's
+  // own (the last): they are read for redirections, and dropped.
+  void setBatch(uint32_t steps) { steps_ = steps; }
+  uint32_t steps() const { return steps_; }
+
   const std::string& bytes() const { return bytes_; }
   int32_t slot() const { return slot_; }
   // Another wait for the map or a TRYAGAIN; false once it waited long enough.
@@ -56,12 +62,17 @@ class ClusterRequest final : public Pending, public ReplySink, public std::enabl
   static constexpr int kMaxWaits = 100;     // of RedisCluster::kRetryDelayMs each
 
   void complete();
+  // The reply that decides a resend: this one, or in a batch aborted by EXEC the first step
+  // that was redirected or told to try again.
+  std::string_view decisive() const;
 
   std::string bytes_;
   int32_t slot_;
   RedisCluster* cluster_;
   int redirects_ = 0;
   int waits_ = 0;
+  uint32_t steps_ = 0;
+  std::string step_problem_;  // a batch: the first MOVED / ASK / TRYAGAIN among the steps' replies
   PendingPtr target_;
   std::shared_ptr<ClusterMerge> merge_;
   uint32_t part_ = 0;

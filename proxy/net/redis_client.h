@@ -4,12 +4,14 @@
 // connection of its own for the rest of its life, transparently.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "proxy/codec/redis_split.h"
 #include "proxy/codec/resp_request.h"
 #include "proxy/net/client_conn.h"
+#include "proxy/net/cluster_transaction.h"
 
 namespace vcproxy::codec {
 struct RedisCommand;
@@ -67,11 +69,15 @@ class RedisClientConn final : public ClientConn {
   void sendToCluster(RedisCluster& cluster, const codec::RespRequest& request, const codec::RedisCommand* command,
                      std::string pattern);
   void splitForCluster(RedisCluster& cluster, codec::SplitKind kind, const codec::RedisCommand* command);
+  void transactionForCluster(RedisCluster& cluster, std::string_view name);
+  void queueForCluster(const codec::RedisCommand* command, int32_t slot, bool cross);
+  void refuseForCluster(std::string reply);
 
   Listener& listener_;
   codec::RespRequestDecoder decoder_;
   codec::RespRequest request_;
   RedisUpstream* pinned_ = nullptr;      // this client's own connection, once it needed one
+  std::optional<ClusterTransaction> cluster_multi_;  // cluster listeners: between MULTI and EXEC
   bool authenticated_;                   // no listener password, or AUTH succeeded
   codec::RespRequest hello_;             // scratch: HELLO without its AUTH part
   bool subscribed_ = false;              // RESP2 pub/sub mode: replies are relayed as they come

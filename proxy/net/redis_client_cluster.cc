@@ -7,6 +7,7 @@
 #include "proxy/codec/redis_commands.h"
 #include "proxy/codec/redis_slot.h"
 #include "proxy/codec/resp_encode.h"
+#include "proxy/codec/resp_text.h"
 #include "proxy/net/cluster_request.h"
 #include "proxy/net/redis_client.h"
 #include "proxy/net/redis_cluster.h"
@@ -37,10 +38,15 @@ std::string upper(std::string_view name) {
 
 void RedisClientConn::sendToCluster(RedisCluster& cluster, const codec::RespRequest& request,
                                     const codec::RedisCommand* command, std::string pattern) {
+  const std::string_view name = request.args[0];
+  if (codec::equalsIgnoreCase(name, "multi") || codec::equalsIgnoreCase(name, "exec") ||
+      codec::equalsIgnoreCase(name, "discard")) {
+    return transactionForCluster(cluster, name);
+  }
   if (command != nullptr) {
     if (const auto why = clusterRefusal(*command); !why.empty()) {
-      return answer("-ERR " + upper(request.args[0]) + " is not supported through vcproxy on a Redis Cluster listener: " +
-                    std::string(why) + "\r\n");
+      return refuseForCluster("-ERR " + upper(name) + " is not supported through vcproxy on a Redis Cluster listener: " +
+                              std::string(why) + "\r\n");
     }
   }
   if (command == nullptr || !codec::findKeyPositions(*command, request.args, positions_)) positions_.clear();
@@ -51,8 +57,9 @@ void RedisClientConn::sendToCluster(RedisCluster& cluster, const codec::RespRequ
     if (slot == ClusterRequest::kAnySlot) slot = key_slot;
     cross = cross || key_slot != slot;
   }
+  if (cluster_multi_) return queueForCluster(command, slot, cross);
   if (cross) {
-    const codec::SplitKind kind = codec::splitKindOf(request.args[0]);
+    const codec::SplitKind kind = codec::splitKindOf(name);
     if (kind == codec::SplitKind::kNone) return answer(kCrossSlot);
     return splitForCluster(cluster, kind, command);
   }
@@ -66,6 +73,55 @@ void RedisClientConn::sendToCluster(RedisCluster& cluster, const codec::RespRequ
   upstream_request->pattern = std::move(pattern);
   upstream_request->deliverTo(std::move(target));
   cluster.send(upstream_request);
+}
+
+// Inside MULTI a refused command also dooms the transaction, as Redis does while queueing.
+void RedisClientConn::refuseForCluster(std::string reply) {
+  if (cluster_multi_) cluster_multi_->dirty = true;
+  answer(reply);
+}
+
+// Redis' own answers for MULTI, EXEC and DISCARD, with the transaction kept here until EXEC.
+void RedisClientConn::transactionForCluster(RedisCluster& cluster, std::string_view name) {
+  if (codec::equalsIgnoreCase(name, "multi")) {
+    if (cluster_multi_) return answer("-ERR MULTI calls can not be nested\r\n");
+    cluster_multi_.emplace();
+    return answer("+OK\r\n");
+  }
+  const bool exec = codec::equalsIgnoreCase(name, "exec");
+  if (!cluster_multi_) return answer(exec ? "-ERR EXEC without MULTI\r\n" : "-ERR DISCARD without MULTI\r\n");
+  ClusterTransaction transaction = std::move(*cluster_multi_);
+  cluster_multi_.reset();
+  if (!exec) return answer("+OK\r\n");
+  if (transaction.dirty) return answer("-EXECABORT Transaction discarded because of previous errors.\r\n");
+  if (transaction.commands == 0) return answer("*0\r\n");
+  auto target = std::make_shared<Pending>();
+  target->client = this;
+  expectReply(target);
+  static constexpr std::string_view kExec[] = {"EXEC"};
+  codec::appendRespCommand(kExec, transaction.bytes);
+  const int32_t slot = transaction.slot == ClusterTransaction::kNoSlot ? ClusterRequest::kAnySlot : transaction.slot;
+  auto upstream_request = std::make_shared<ClusterRequest>(cluster, std::move(transaction.bytes), slot);
+  upstream_request->setBatch(transaction.commands + 1);  // MULTI's +OK and a +QUEUED per command
+  upstream_request->deliverTo(std::move(target));  // no command: EXEC's reply passes as it is
+  cluster.send(upstream_request);
+}
+
+void RedisClientConn::queueForCluster(const codec::RedisCommand* command, int32_t slot, bool cross) {
+  ClusterTransaction& transaction = *cluster_multi_;
+  // EXEC's reply is passed on as the node gives it: no key in it may need restoring.
+  if (command != nullptr && command->reply_keys != codec::RedisReplyKeys::kNone) {
+    return refuseForCluster("-ERR " + upper(command->name) +
+                            " inside MULTI is not supported through vcproxy on a Redis Cluster listener: its reply "
+                            "carries keys\r\n");
+  }
+  const bool other_slot = slot != ClusterRequest::kAnySlot && transaction.slot != ClusterTransaction::kNoSlot &&
+                          slot != transaction.slot;
+  if (cross || other_slot) return refuseForCluster(std::string(kCrossSlot));
+  if (slot != ClusterRequest::kAnySlot) transaction.slot = slot;
+  codec::appendRespCommand(args_, transaction.bytes);
+  ++transaction.commands;
+  answer("+QUEUED\r\n");
 }
 
 // One part per slot, in the order the slots first appear; each part keeps its keys' order.

@@ -150,6 +150,11 @@ void RedisCluster::sendTo(std::string_view address, const std::shared_ptr<Cluste
     upstream->push(std::make_shared<Pending>());  // no client: its +OK is dropped
   }
   upstream->output() += request->bytes();
+  for (uint32_t step = 0; step < request->steps(); ++step) {
+    auto pending = std::make_shared<Pending>();
+    pending->client = request.get();  // alive: the request itself waits behind its steps
+    upstream->push(std::move(pending));
+  }
   upstream->push(request);
 }
 

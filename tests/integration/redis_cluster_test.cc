@@ -139,12 +139,42 @@ TEST_F(RedisClusterTest, CommandsOverSeveralSlotsGetCrossSlotLikeRedis) {
             "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
   // Keyless commands reach a node; commands that cannot work through a sidecar are refused.
   EXPECT_EQ(proxy.call({"PING"}).describe(), "PONG");
-  for (const Strings& refused : std::vector<Strings>{{"KEYS", "*"}, {"FLUSHALL"}, {"MULTI"}, {"BLPOP", "l", "1"}}) {
+  for (const Strings& refused : std::vector<Strings>{{"KEYS", "*"}, {"FLUSHALL"}, {"WATCH", "x"}, {"BLPOP", "l", "1"}}) {
     const RespReply reply = proxy.call(refused);
     EXPECT_TRUE(reply.value.isError()) << reply.describe();
     EXPECT_NE(reply.value.text.find("not supported through vcproxy on a Redis Cluster listener"), std::string::npos)
         << reply.describe();
   }
+}
+
+// MULTI/EXEC is queued by vcproxy and sent whole to the master of its slot; keys of several slots
+// get CROSSSLOT while queueing and EXEC aborts, as on Redis Cluster.
+TEST_F(RedisClusterTest, TransactionsRunOnTheMasterOfTheirSlot) {
+  RespClient proxy(port_);
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(proxy.call({"MULTI"}).describe(), "OK");
+    EXPECT_EQ(proxy.call({"SET", "{cart7}:a", "x"}).describe(), "QUEUED");
+    EXPECT_EQ(proxy.call({"INCR", "{cart7}:n"}).describe(), "QUEUED");
+    EXPECT_EQ(proxy.call({"PING"}).describe(), "QUEUED");
+    EXPECT_EQ(proxy.call({"MGET", "{cart7}:a", "{cart7}:b"}).describe(), "QUEUED");
+    EXPECT_EQ(proxy.call({"EXEC"}).describe(),
+              "[OK, (integer) " + std::to_string(round + 1) + ", PONG, [\"x\", (nil)]]");
+  }
+  const uint16_t slot = codec::redisKeySlot("cart7");
+  const size_t owner = cluster_->ownerOf(slot);
+  ASSERT_LT(owner, cluster_->size());
+  RespClient node(cluster_->node(owner).port());
+  EXPECT_EQ(node.call({"CLUSTER", "COUNTKEYSINSLOT", std::to_string(slot)}).describe(), "(integer) 2");
+  EXPECT_EQ(proxy.call({"MULTI"}).describe(), "OK");
+  EXPECT_EQ(proxy.call({"SET", "{a}x", "1"}).describe(), "QUEUED");
+  EXPECT_EQ(proxy.call({"SET", "{b}x", "1"}).raw, "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+  EXPECT_EQ(proxy.call({"EXEC"}).raw, "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  EXPECT_EQ(proxy.call({"GET", "{a}x"}).describe(), "(nil)");
+  EXPECT_EQ(proxy.call({"MULTI"}).describe(), "OK");
+  EXPECT_EQ(proxy.call({"SET", "{a}x", "1"}).describe(), "QUEUED");
+  EXPECT_EQ(proxy.call({"DISCARD"}).describe(), "OK");
+  EXPECT_EQ(proxy.call({"EXEC"}).raw, "-ERR EXEC without MULTI\r\n");
+  EXPECT_EQ(proxy.call({"GET", "{a}x"}).describe(), "(nil)");
 }
 
 // {user42}:a and {user42}:b, versioned, sit in the slot of "user42", as the cluster computes it.
@@ -236,13 +266,20 @@ TEST_F(RedisClusterTest, ReshardingDuringTrafficCostsNoErrors) {
           const RespReply set = proxy.call({"SET", key, value});
           const RespReply get = proxy.call({"GET", key});
           const RespReply mget = proxy.call({"MGET", key, other, key});
-          operations += 3;
+          proxy.call({"MULTI"});
+          proxy.call({"SET", key + "2", value});
+          proxy.call({"GET", key});
+          const RespReply exec = proxy.call({"EXEC"});
+          operations += 5;
           const bool ok = set.describe() == "OK" && get.describe() == "\"" + value + "\"" &&
                           mget.value.items.size() == 3 && !mget.value.isError() &&
-                          mget.value.items[0].text == value && mget.value.items[2].text == value;
+                          mget.value.items[0].text == value && mget.value.items[2].text == value &&
+                          exec.describe() == "[OK, \"" + value + "\"]";
           if (!ok) {
-            if (errors++ < 1 || first_errors[c].empty()) {
-              first_errors[c] = set.describe() + " / " + get.describe() + " / " + mget.describe();
+            ++errors;
+            if (first_errors[c].empty()) {
+              first_errors[c] = set.describe() + " / " + get.describe() + " / " + mget.describe() + " / " +
+                                exec.describe();
             }
           }
         }

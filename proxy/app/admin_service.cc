@@ -2,9 +2,11 @@
 
 #include "proxy/app/metrics_text.h"
 #include "proxy/app/one_shot.h"
+#include "proxy/codec/cluster_topology.h"
 #include "proxy/codec/mc_request.h"
 #include "proxy/codec/resp_encode.h"
 #include "proxy/pool/ketama.h"
+#include "proxy/net/redis_cluster.h"
 #include "proxy/route/version.h"
 
 namespace vcproxy::app {
@@ -86,6 +88,31 @@ void AdminService::setMode(const std::string& name, const std::string& mode, Cac
   });
 }
 
+namespace {
+
+constexpr int kMaxDeleteRedirects = 5;
+
+// A cluster listener's seed may not serve the key's slot: its MOVED is followed.
+void sendDelete(uv_loop_t* loop, const net::Address& address, std::string request, uint32_t timeout_ms,
+                int redirects_left, admin::Service::DeleteDone done) {
+  std::string copy = request;
+  sendOneRequest(loop, address, std::move(copy), timeout_ms,
+                 [=, request = std::move(request), done = std::move(done)](std::string line, std::string error) mutable {
+                   if (!error.empty()) return done(false, {503, error});
+                   if (line == "DELETED" || line == ":1") return done(true, {});
+                   if (line == "NOT_FOUND" || line == ":0") return done(false, {});
+                   const std::string reply = line + "\r\n";  // the redirect's address points into it
+                   const auto redirect = codec::parseRedirect(reply);
+                   net::Address next;
+                   if (redirect && !redirect->ask && redirects_left > 0 && net::parseNodeAddress(redirect->address, next)) {
+                     return sendDelete(loop, next, std::move(request), timeout_ms, redirects_left - 1, std::move(done));
+                   }
+                   done(false, {502, "backend answered: " + line});
+                 });
+}
+
+}  // namespace
+
 void AdminService::deleteKey(const std::string& listener, const std::string& key, DeleteDone done) {
   const config::Listener* found = nullptr;
   for (const auto& l : config_.listeners) found = l.name == listener ? &l : found;
@@ -105,13 +132,8 @@ void AdminService::deleteKey(const std::string& listener, const std::string& key
     const std::string_view args[] = {"DEL", wire};
     codec::appendRespCommand(args, request);
   }
-  sendOneRequest(loop_, toAddress(backendOf(*found, wire)), std::move(request), found->timeout_ms,
-                 [done = std::move(done)](std::string line, std::string error) {
-                   if (!error.empty()) return done(false, {503, error});
-                   if (line == "DELETED" || line == ":1") return done(true, {});
-                   if (line == "NOT_FOUND" || line == ":0") return done(false, {});
-                   done(false, {502, "backend answered: " + line});
-                 });
+  sendDelete(loop_, toAddress(backendOf(*found, wire)), std::move(request), found->timeout_ms,
+             found->cluster ? kMaxDeleteRedirects : 0, std::move(done));
 }
 
 void AdminService::reload(ReloadDone done) { reload_(std::move(done)); }

@@ -27,10 +27,6 @@ struct TopologyRequest final : Pending, ReplySink {
   bool cluster_shards;    // false: CLUSTER SLOTS
 };
 
-namespace {
-
-// "host:port" or "[v6]:port" as MOVED and the maps give them; the host may be empty when a node
-// does not know its own address yet.
 bool parseNodeAddress(std::string_view text, Address& out) {
   const size_t colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return false;
@@ -43,6 +39,8 @@ bool parseNodeAddress(std::string_view text, Address& out) {
   out = Address{false, std::string(host), number, {}, std::string(text)};
   return true;
 }
+
+namespace {
 
 std::string nodeText(const std::string& host, uint16_t port) {
   const bool v6 = host.find(':') != std::string::npos;

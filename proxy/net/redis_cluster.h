@@ -24,6 +24,10 @@ class ClusterRequest;
 struct TopologyRequest;
 class Worker;
 
+// "host:port" or "[v6]:port" as MOVED and the slot maps give a node; false if not one. The host
+// may be empty when a node does not know its own address yet.
+bool parseNodeAddress(std::string_view text, Address& out);
+
 class RedisCluster {
  public:
   static constexpr uint64_t kRetryDelayMs = 10;          // TRYAGAIN, or the map not read yet

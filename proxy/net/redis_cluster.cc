@@ -56,9 +56,7 @@ RedisCluster::RedisCluster(Worker& worker, const ListenerSpec& spec, std::vector
     auto node = std::make_unique<Node>();
     node->address = address.text;
     for (uint32_t i = 0; i < spec_.backend_connections; ++i) {
-      auto upstream = std::make_unique<RedisUpstream>(
-          worker_.loop(), UpstreamOptions{address, spec_.timeout_ms, spec_.connect_timeout_ms}, worker_.scratch(),
-          [&worker]() -> const route::Rewriter& { return worker.rewriter(); });
+      auto upstream = connectionTo(address);
       node->connections.push_back(upstream.get());
       seeds.push_back(std::move(upstream));
     }
@@ -71,6 +69,13 @@ RedisCluster::RedisCluster(Worker& worker, const ListenerSpec& spec, std::vector
 }
 
 RedisCluster::~RedisCluster() = default;
+
+std::unique_ptr<RedisUpstream> RedisCluster::connectionTo(const Address& address) {
+  Worker& worker = worker_;
+  return std::make_unique<RedisUpstream>(worker_.loop(),
+                                         UpstreamOptions{address, spec_.timeout_ms, spec_.connect_timeout_ms},
+                                         worker_.scratch(), [&worker]() -> const route::Rewriter& { return worker.rewriter(); });
+}
 
 void RedisCluster::shutdown() {
   if (shut_down_) return;
@@ -98,10 +103,7 @@ int32_t RedisCluster::nodeIndex(std::string_view address) {
   auto node = std::make_unique<Node>();
   node->address = std::string(address);
   for (uint32_t i = 0; i < spec_.backend_connections; ++i) {
-    Worker& worker = worker_;
-    auto upstream = std::make_unique<RedisUpstream>(
-        worker_.loop(), UpstreamOptions{parsed, spec_.timeout_ms, spec_.connect_timeout_ms}, worker_.scratch(),
-        [&worker]() -> const route::Rewriter& { return worker.rewriter(); });
+    auto upstream = connectionTo(parsed);
     upstream->start();
     node->connections.push_back(upstream.get());
     owned_.push_back(std::move(upstream));

@@ -70,6 +70,7 @@ class RedisCluster {
   };
   static constexpr int32_t kNoNode = -1;
 
+  std::unique_ptr<RedisUpstream> connectionTo(const Address& address);  // shared, pipelined
   int32_t nodeIndex(std::string_view address);  // adds (and connects to) an unknown node
   RedisUpstream* pick(Node& node);
   void refresh();

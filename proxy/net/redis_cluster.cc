@@ -133,12 +133,16 @@ void RedisCluster::send(const std::shared_ptr<ClusterRequest>& request) {
     if (request->mayWait()) return retryLater(request);
     return request->fail("-CLUSTERDOWN Hash slot not served\r\n");
   }
-  sendTo(nodes_[static_cast<size_t>(node)]->address, request, false);
+  sendToNode(node, request, false);
 }
 
 void RedisCluster::sendTo(std::string_view address, const std::shared_ptr<ClusterRequest>& request, bool asking) {
   const int32_t index = nodeIndex(address);
   if (index == kNoNode) return request->fail("-ERR vcproxy: cluster node address " + std::string(address) + " not understood\r\n");
+  sendToNode(index, request, asking);
+}
+
+void RedisCluster::sendToNode(int32_t index, const std::shared_ptr<ClusterRequest>& request, bool asking) {
   RedisUpstream* upstream = pick(*nodes_[static_cast<size_t>(index)]);
   if (!upstream->available()) {
     requestRefresh();  // a node down may have been replaced by its replica

@@ -73,6 +73,7 @@ class RedisCluster {
   std::unique_ptr<RedisUpstream> connectionTo(const Address& address);  // shared, pipelined
   int32_t nodeIndex(std::string_view address);  // adds (and connects to) an unknown node
   RedisUpstream* pick(Node& node);
+  void sendToNode(int32_t index, const std::shared_ptr<ClusterRequest>& request, bool asking);
   void refresh();
   void sendTopologyQuery(RedisUpstream& upstream, bool shards);
   void armRefresh(uint64_t delay_ms);

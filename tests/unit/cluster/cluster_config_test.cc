@@ -10,12 +10,13 @@ namespace {
 
 constexpr std::string_view kStore = "version_store: {url: \"redis://127.0.0.1:6379\"}\n";
 
-std::string clusterListener(std::string_view protocol, std::string_view cluster) {
+std::string clusterListener(std::string_view protocol, std::string_view cluster,
+                            std::string_view backends = "127.0.0.1:7001, 127.0.0.1:7002, 127.0.0.1:7003") {
   return "listeners:\n"
          "  - name: rc\n"
          "    protocol: " + std::string(protocol) + "\n"
          "    listen: 127.0.0.1:6380\n"
-         "    backends: [127.0.0.1:7001, 127.0.0.1:7002, 127.0.0.1:7003]\n"
+         "    backends: [" + std::string(backends) + "]\n"
          "    cluster: " + std::string(cluster) + "\n";
 }
 
@@ -27,17 +28,23 @@ TEST(ClusterConfig, SeedsOfARedisCluster) {
 }
 
 TEST(ClusterConfig, OffByDefault) {
-  const Config config = loadsOk(clusterListener("redis", "false") + std::string(kStore));
+  const Config config = loadsOk(clusterListener("redis", "false", "127.0.0.1:6379") + std::string(kStore));
   EXPECT_FALSE(config.listeners[0].cluster);
 }
 
+// Without cluster: true a redis listener takes one backend.
+TEST(ClusterConfig, SeveralBackendsNeedCluster) {
+  EXPECT_TRUE(hasOneError(clusterListener("redis", "false") + std::string(kStore), 5, 15,
+                          {"a redis listener takes one backend", "add cluster: true"}));
+}
+
 TEST(ClusterConfig, NotABoolean) {
-  EXPECT_TRUE(hasOneError(clusterListener("redis", "yes please") + std::string(kStore), 6, 14,
+  EXPECT_TRUE(hasOneError(clusterListener("redis", "yes please", "127.0.0.1:6379") + std::string(kStore), 6, 14,
                           {"listeners[0].cluster: expected true or false"}));
 }
 
 TEST(ClusterConfig, MemcacheCannotBeACluster) {
-  EXPECT_TRUE(hasOneError(clusterListener("memcache", "true") + std::string(kStore), 6, 14,
+  EXPECT_TRUE(hasOneError(clusterListener("memcache", "true", "127.0.0.1:11211") + std::string(kStore), 6, 14,
                           {"listeners[0].cluster: a cluster needs protocol: redis"}));
 }
 

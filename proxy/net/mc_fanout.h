@@ -37,7 +37,7 @@ class McFanout final : public ReplySink {
   void start();
 
   void onReplyReady(Pending& part) override;
-  void onUnsolicited(PendingPtr) override {}
+  void onUnsolicited(PendingPtr, const Pending*) override {}
 
  private:
   void finish();

@@ -14,7 +14,7 @@ namespace {
 class RecordingClient final : public ReplySink {
  public:
   void onReplyReady(Pending& pending) override { ready.push_back(pending.reply); }
-  void onUnsolicited(PendingPtr) override {}
+  void onUnsolicited(PendingPtr, const Pending*) override {}
   std::vector<std::string> ready;
 };
 

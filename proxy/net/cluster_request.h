@@ -55,7 +55,7 @@ class ClusterRequest final : public Pending, public ReplySink, public std::enabl
   void fail(std::string reply);
 
   void onReplyReady(Pending& pending) override;
-  void onUnsolicited(PendingPtr) override {}
+  void onUnsolicited(PendingPtr, const Pending*) override {}
 
  private:
   static constexpr int kMaxRedirects = 16;  // as cluster clients do: beyond this, a loop

@@ -160,6 +160,7 @@ void RedisClientConn::handleRequest(const codec::RespRequest& request) {
 
 void RedisClientConn::refuse(std::string_view reply) {
   if (in_multi_) multi_dirty_ = true;
+  if (cluster_multi_) cluster_multi_->dirty = true;
   answer(reply);
 }
 

@@ -76,10 +76,7 @@ void RedisClientConn::sendToCluster(RedisCluster& cluster, const codec::RespRequ
 }
 
 // Inside MULTI a refused command also dooms the transaction, as Redis does while queueing.
-void RedisClientConn::refuseForCluster(std::string reply) {
-  if (cluster_multi_) cluster_multi_->dirty = true;
-  answer(reply);
-}
+void RedisClientConn::refuseForCluster(std::string reply) { refuse(reply); }
 
 // Redis' own answers for MULTI, EXEC and DISCARD, with the transaction kept here until EXEC.
 void RedisClientConn::transactionForCluster(RedisCluster& cluster, std::string_view name) {

@@ -20,7 +20,7 @@ struct TopologyRequest final : Pending, ReplySink {
   void onReplyReady(Pending&) override {
     if (cluster != nullptr) cluster->onTopology(*this, reply);
   }
-  void onUnsolicited(PendingPtr) override {}
+  void onUnsolicited(PendingPtr, const Pending*) override {}
 
   RedisCluster* cluster;  // null once the cluster shut down
   RedisUpstream* via;
@@ -74,7 +74,8 @@ std::unique_ptr<RedisUpstream> RedisCluster::connectionTo(const Address& address
   Worker& worker = worker_;
   return std::make_unique<RedisUpstream>(worker_.loop(),
                                          UpstreamOptions{address, spec_.timeout_ms, spec_.connect_timeout_ms},
-                                         worker_.scratch(), [&worker]() -> const route::Rewriter& { return worker.rewriter(); });
+                                         worker_.scratch(), [&worker]() -> const route::Rewriter& { return worker.rewriter(); },
+                                         RedisUpstream::Credentials{spec_.backend_username, spec_.backend_password});
 }
 
 void RedisCluster::shutdown() {

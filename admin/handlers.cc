@@ -6,6 +6,8 @@
 #include <optional>
 #include <utility>
 
+#include "admin/openapi_doc.h"
+
 namespace vcproxy::admin {
 namespace {
 
@@ -241,6 +243,9 @@ void addAdminRoutes(Router& router, Service& service) {
   router.add("GET", "/readyz",
              [s](const HttpRequest&, const RouteArgs&, Respond r) { r(healthResponse(s->readiness(), "not ready")); });
   router.add("GET", "/metrics", [s](const HttpRequest&, const RouteArgs&, Respond r) { metrics(*s, r); });
+  router.add("GET", "/openapi.json", [](const HttpRequest&, const RouteArgs&, Respond r) {
+    r(jsonResponse(200, std::string(openApiDocument())));
+  });
 }
 
 }  // namespace vcproxy::admin

@@ -32,6 +32,7 @@ const std::string* HttpRequest::header(std::string_view lower_name) const {
 RequestParser::RequestParser(const HttpLimits& limits) : limits_(limits) {
   llhttp_settings_init(&settings_);
   settings_.on_message_begin = &RequestParser::onMessageBegin;
+  settings_.on_method = &RequestParser::onMethod;
   settings_.on_url = &RequestParser::onUrl;
   settings_.on_header_field = &RequestParser::onHeaderField;
   settings_.on_header_value = &RequestParser::onHeaderValue;
@@ -46,9 +47,13 @@ RequestParser::RequestParser(const HttpLimits& limits) : limits_(limits) {
 RequestParser::Status RequestParser::feed(std::string_view data, std::deque<HttpRequest>& out) {
   if (stopped_ || data.empty()) return status_;
   out_ = &out;
+  chunk_ = data.data();
   const llhttp_errno_t rc = llhttp_execute(&parser_, data.data(), data.size());
   out_ = nullptr;
-  if (rc == HPE_OK) return status_;
+  if (rc == HPE_OK) {
+    fed_ += data.size();
+    return status_;
+  }
   stopped_ = true;
   if (rc == HPE_PAUSED || rc == HPE_PAUSED_UPGRADE) {
     // Paused after the connection's last request (Connection: close, or an upgrade we do not
@@ -56,12 +61,26 @@ RequestParser::Status RequestParser::feed(std::string_view data, std::deque<Http
     if (!out.empty()) out.back().keep_alive = false;
     return status_;
   }
-  if (status_ == Status::kOk) {
-    status_ = Status::kInvalid;
-    const char* reason = llhttp_get_error_reason(&parser_);
-    error_ = std::string("malformed HTTP request: ") + (reason && *reason ? reason : llhttp_errno_name(rc));
-  }
+  if (status_ == Status::kOk) classifyParseError(rc);
   return status_;
+}
+
+// A head already past the limit when llhttp found it malformed is answered 431, as it is when
+// the same bytes arrive in pieces (then the partial field is counted before the bad byte is
+// seen): one answer whatever the split.
+void RequestParser::classifyParseError(llhttp_errno_t rc) {
+  const char* at = llhttp_get_error_pos(&parser_);
+  const uint64_t at_offset = at != nullptr && at >= chunk_ ? fed_ + static_cast<uint64_t>(at - chunk_) : 0;
+  if (in_head_ && head_started_ && at_offset >= head_start_) {
+    if (at_offset - head_start_ > limits_.max_header_bytes) {
+      status_ = Status::kHeadersTooLarge;
+      error_ = "request headers larger than " + std::to_string(limits_.max_header_bytes) + " bytes";
+      return;
+    }
+  }
+  status_ = Status::kInvalid;
+  const char* reason = llhttp_get_error_reason(&parser_);
+  error_ = std::string("malformed HTTP request: ") + (reason && *reason ? reason : llhttp_errno_name(rc));
 }
 
 bool RequestParser::takeExpectContinue() {
@@ -97,9 +116,18 @@ int RequestParser::onMessageBegin(llhttp_t* p) {
   s->value_.clear();
   s->value_started_ = false;
   s->header_bytes_ = 0;
+  s->head_started_ = false;
+  s->in_head_ = true;
   s->in_message_ = true;
   s->expect_continue_ = false;
   ++s->messages_begun_;
+  return HPE_OK;
+}
+
+int RequestParser::onMethod(llhttp_t* p, const char* at, size_t) {
+  RequestParser* s = self(p);
+  if (!s->head_started_) s->head_start_ = s->fed_ + static_cast<uint64_t>(at - s->chunk_);
+  s->head_started_ = true;
   return HPE_OK;
 }
 
@@ -136,6 +164,7 @@ int RequestParser::onHeaderValueComplete(llhttp_t* p) {
 
 int RequestParser::onHeadersComplete(llhttp_t* p) {
   RequestParser* s = self(p);
+  s->in_head_ = false;
   HttpRequest& request = s->current_;
   request.method = llhttp_method_name(static_cast<llhttp_method_t>(llhttp_get_method(p)));
   request.http10 = llhttp_get_http_major(p) == 1 && llhttp_get_http_minor(p) == 0;

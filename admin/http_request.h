@@ -69,6 +69,7 @@ class RequestParser {
 
  private:
   static int onMessageBegin(llhttp_t* p);
+  static int onMethod(llhttp_t* p, const char* at, size_t length);
   static int onUrl(llhttp_t* p, const char* at, size_t length);
   static int onHeaderField(llhttp_t* p, const char* at, size_t length);
   static int onHeaderValue(llhttp_t* p, const char* at, size_t length);
@@ -78,6 +79,7 @@ class RequestParser {
   static int onMessageComplete(llhttp_t* p);
 
   int countHeaderBytes(size_t length);
+  void classifyParseError(llhttp_errno_t rc);
   int fail(Status status, std::string reason);
   std::string bodyTooLarge() const;
 
@@ -89,6 +91,13 @@ class RequestParser {
   std::string value_;
   bool value_started_ = false;
   size_t header_bytes_ = 0;
+  // Where the current request's head began in the byte stream, to size a head llhttp rejects
+  // mid-field (it never reports that partial field, so the count above cannot see it).
+  uint64_t fed_ = 0;                // stream offset of the chunk being parsed
+  const char* chunk_ = nullptr;     // that chunk
+  uint64_t head_start_ = 0;         // stream offset of the request's first byte
+  bool head_started_ = false;       // its method has begun
+  bool in_head_ = false;            // between the first byte and the end of the headers
   std::deque<HttpRequest>* out_ = nullptr;
   Status status_ = Status::kOk;
   std::string error_;

@@ -61,6 +61,13 @@ struct Listener {
   // redis only: the backends are seed nodes of one Redis Cluster; commands go to the master
   // that serves their keys' slot (docs/configuration.md, "Redis Cluster").
   bool cluster = false;
+  // Client limits (0 = off where allowed): what one misbehaving application may hold.
+  uint32_t max_client_connections = 10000;  // across every worker
+  uint32_t client_idle_timeout_ms = 0;      // nothing in flight, nothing received for this long
+  uint32_t client_request_timeout_ms = 30000;  // first byte of a request to its last
+  uint32_t client_write_timeout_ms = 30000;    // replies waiting, none of their bytes taken
+  uint32_t client_max_pending_replies = 4096;  // requests in flight before reading pauses
+  uint32_t client_max_pending_bytes = 4194304;  // reply bytes unsent before reading pauses
 };
 
 struct Admin {

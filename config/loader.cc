@@ -126,7 +126,7 @@ LoadResult loadString(std::string_view yaml_text, const std::string& file_label)
       config = buildConfig(doc, diag);
     }
   } catch (const YAML::Exception& e) {
-    diag.add(e.mark, "invalid YAML: " + e.msg);
+    diag.add(e.mark, "invalid YAML: " + printable(e.msg));
   } catch (const std::exception& e) {
     diag.add(YAML::Mark::null_mark(), std::string("cannot load the config: ") + e.what());
   }

@@ -22,6 +22,23 @@ bool isNameChar(char c) {
 
 }  // namespace
 
+std::string printable(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != 0x7f) {
+      out += ch;
+      continue;
+    }
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 0xf];
+  }
+  return out;
+}
+
 // Control and non-ASCII bytes are escaped so a message stays one line of ASCII whatever
 // the file holds.
 std::string quote(std::string_view text) {

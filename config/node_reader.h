@@ -41,6 +41,10 @@ struct Field {
 // `text` in double quotes for a message: shortened, control and non-ASCII bytes escaped.
 std::string quote(std::string_view text);
 
+// `text` with control bytes (and DEL) as \xNN: yaml-cpp quotes the offending byte raw in its
+// messages ("unknown escape character: <ESC>"), which must not reach a terminal or a log as is.
+std::string printable(std::string_view text);
+
 // "a list", "a map", "null", or the scalar quoted and shortened.
 std::string describe(const YAML::Node& node);
 

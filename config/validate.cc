@@ -14,11 +14,13 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kTopKeys = {"namespace", "workers",       "listeners",        "admin",
                                                       "version_store", "caches", "shutdown_grace_ms"};
-constexpr std::array<std::string_view, 15> kListenerKeys = {
+constexpr std::array<std::string_view, 21> kListenerKeys = {
     "name",          "protocol",           "listen",          "backends",
     "timeout_ms",    "connect_timeout_ms", "max_value_bytes", "backend_connections",
     "server_failure_limit", "auto_eject_hosts", "server_retry_timeout_ms",
-    "password_file", "password_env",       "backend_auth",    "cluster"};
+    "password_file", "password_env",       "backend_auth",    "cluster",
+    "max_client_connections", "client_idle_timeout_ms", "client_request_timeout_ms",
+    "client_write_timeout_ms", "client_max_pending_replies", "client_max_pending_bytes"};
 constexpr std::array<std::string_view, 2> kAdminKeys = {"listen", "token_file"};
 constexpr std::array<std::string_view, 3> kStoreKeys = {"url", "refresh_interval_ms", "max_staleness_ms"};
 constexpr std::array<std::string_view, 2> kCacheKeys = {"name", "patterns"};
@@ -31,6 +33,11 @@ constexpr uint64_t kMaxWorkers = 256;
 constexpr uint64_t kMaxTimeoutMs = 600000;
 constexpr uint64_t kMaxValueBytes = uint64_t{1} << 30;
 constexpr uint64_t kMaxBackendConnections = 64;
+constexpr uint64_t kMaxClientConnections = 1000000;
+constexpr uint64_t kMaxClientTimeoutMs = 86400000;
+constexpr uint64_t kMaxPendingReplies = 1000000;
+constexpr uint64_t kMinPendingBytes = 65536;  // below one read's worth, reading would stall
+constexpr uint64_t kMaxPendingBytes = uint64_t{1} << 30;
 constexpr uint64_t kMinRefreshMs = 10;
 constexpr uint64_t kMaxRefreshMs = 3600000;
 constexpr uint64_t kMinStalenessMs = 100;
@@ -39,6 +46,7 @@ constexpr uint64_t kMaxRedisDb = std::numeric_limits<int32_t>::max();
 
 constexpr std::string_view kRedisScheme = "redis://";
 constexpr std::string_view kMemcacheScheme = "memcache://";
+constexpr std::string_view kCredentials = "credentials in the URL are not supported";
 constexpr std::string_view kStoreUrlForms = "redis://host:port[/db] or memcache://host:port";
 constexpr std::string_view kPatternWhat =
     "a key pattern of 1..250 bytes without spaces or control characters";
@@ -126,6 +134,16 @@ void checkClusterStore(const YAML::Node& root, const Config& config, Diagnostics
            "Redis Cluster; expected version_store.url naming a standalone Redis or memcached");
 }
 
+void readClientLimits(const MapView& map, Listener& listener, Diagnostics& diag) {
+  readUint32(map, "max_client_connections", 0, kMaxClientConnections, listener.max_client_connections, diag);
+  readUint32(map, "client_idle_timeout_ms", 0, kMaxClientTimeoutMs, listener.client_idle_timeout_ms, diag);
+  readUint32(map, "client_request_timeout_ms", 0, kMaxClientTimeoutMs, listener.client_request_timeout_ms, diag);
+  readUint32(map, "client_write_timeout_ms", 0, kMaxClientTimeoutMs, listener.client_write_timeout_ms, diag);
+  readUint32(map, "client_max_pending_replies", 1, kMaxPendingReplies, listener.client_max_pending_replies, diag);
+  readUint32(map, "client_max_pending_bytes", kMinPendingBytes, kMaxPendingBytes, listener.client_max_pending_bytes,
+             diag);
+}
+
 // `config` holds the admin settings and the listeners read so far, for the uniqueness checks.
 Listener readListener(const Field& field, const Config& config, Diagnostics& diag) {
   Listener listener;
@@ -154,6 +172,7 @@ Listener readListener(const Field& field, const Config& config, Diagnostics& dia
              diag);
   readPoolOptions(map, listener, diag);
   readListenerAuth(field, map, listener, diag);
+  readClientLimits(map, listener, diag);
   return listener;
 }
 
@@ -209,7 +228,7 @@ std::string parseStoreUrl(std::string_view url, VersionStore& store) {
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   if (authority.find('@') != std::string_view::npos)
-    return "credentials in the URL are not supported";
+    return std::string(kCredentials);
   std::string why;
   std::optional<Endpoint> endpoint = parseEndpoint(authority, &why);
   if (!endpoint || endpoint->is_unix) return endpoint ? "expected host:port after the scheme" : why;
@@ -236,7 +255,12 @@ void readVersionStore(const Field& field, Config& config, Diagnostics& diag) {
   if (auto f = map.optional("url")) {
     if (auto url = readString(*f, kStoreUrlForms, diag)) {
       std::string why = parseStoreUrl(*url, store);
-      if (!why.empty()) reportExpected(diag, *f, kStoreUrlForms, why);
+      if (why == kCredentials) {
+        // Not quoted back: the message is printed and logged, the URL holds a password.
+        diag.add(f->mark, f->path + ": expected " + std::string(kStoreUrlForms) + " (" + why + ")");
+      } else if (!why.empty()) {
+        reportExpected(diag, *f, kStoreUrlForms, why);
+      }
       store.url = *url;
     }
   }

@@ -16,7 +16,8 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage:\n"
-    "  vcproxy --config FILE [--log-level debug|info|warn|error]   run the proxy\n"
+    "  vcproxy --config FILE [--log-level debug|info|warn|error] [--log-format text|json]\n"
+    "                                                             run the proxy\n"
     "  vcproxy check-config FILE                                  validate a config, print every error\n"
     "  vcproxy invalidate NAME... | invalidate --all | versions | explain KEY\n"
     "                          [--admin URL] [--token T | --token-file F]   admin API client\n"
@@ -118,6 +119,13 @@ int main(int argc, char** argv) {
         return 2;
       }
       vcproxy::log::setLevel(level);
+    } else if (arg == "--log-format" && has_value) {
+      vcproxy::log::Format format;
+      if (!vcproxy::log::parseFormat(argv[++i], format)) {
+        std::cerr << "unknown log format: " << argv[i] << " (expected text or json)\n" << kUsage;
+        return 2;
+      }
+      vcproxy::log::setFormat(format);
     } else if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       return 0;

@@ -110,6 +110,7 @@ bool ControlPlane::start(ProxyServer& server, std::string& error) {
     error = "admin.token_file: " + error;
     return false;
   }
+  log::addSecret(options.token);  // whatever a message quotes later, the token is never logged
   service_ = std::make_unique<AdminService>(&loop_, config_, *manager_, *store_, server,
                                             [this](admin::Service::ReloadDone done) { reload(std::move(done)); });
   admin_ = std::make_unique<admin::AdminServer>(&loop_, *service_, std::move(options));

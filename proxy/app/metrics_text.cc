@@ -112,20 +112,43 @@ void renderBackends(std::ostringstream& out, const ProxyServer& server) {
   }
 }
 
+struct ListenerTotals {
+  int64_t active = 0;
+  uint64_t accepted = 0, refused = 0, idle = 0, request = 0, write = 0;
+};
+
 void renderListeners(std::ostringstream& out, const ProxyServer& server) {
-  std::map<std::string, std::pair<int64_t, uint64_t>> listeners;  // active, accepted
+  std::map<std::string, ListenerTotals> listeners;
   for (const auto& worker : server.workers()) {
     for (const auto& listener : worker->listeners()) {
-      auto& [active, accepted] = listeners[listener->spec().name];
-      active += listener->counters().active.get();
-      accepted += listener->counters().accepted.get();
+      ListenerTotals& t = listeners[listener->spec().name];
+      const net::ListenerCounters& c = listener->counters();
+      t.active += c.active.get();
+      t.accepted += c.accepted.get();
+      t.refused += c.refused.get();
+      t.idle += c.idle_timeouts.get();
+      t.request += c.request_timeouts.get();
+      t.write += c.write_timeouts.get();
     }
   }
   header(out, "vcproxy_client_connections", "gauge", "Open client connections.");
-  for (const auto& [name, v] : listeners) out << "vcproxy_client_connections{listener=\"" << label(name) << "\"} " << v.first << '\n';
+  for (const auto& [name, t] : listeners) out << "vcproxy_client_connections{listener=\"" << label(name) << "\"} " << t.active << '\n';
   header(out, "vcproxy_client_connections_accepted_total", "counter", "Client connections accepted.");
-  for (const auto& [name, v] : listeners)
-    out << "vcproxy_client_connections_accepted_total{listener=\"" << label(name) << "\"} " << v.second << '\n';
+  for (const auto& [name, t] : listeners)
+    out << "vcproxy_client_connections_accepted_total{listener=\"" << label(name) << "\"} " << t.accepted << '\n';
+  header(out, "vcproxy_client_connections_refused_total", "counter",
+         "Client connections refused because the listener had max_client_connections open.");
+  for (const auto& [name, t] : listeners)
+    out << "vcproxy_client_connections_refused_total{listener=\"" << label(name) << "\"} " << t.refused << '\n';
+  header(out, "vcproxy_client_timeouts_total", "counter",
+         "Client connections closed by a timeout: idle, request (arriving too slowly), write (replies left unread).");
+  for (const auto& [name, t] : listeners) {
+    const std::pair<const char*, uint64_t> reasons[] = {{"idle", t.idle}, {"request", t.request}, {"write", t.write}};
+    for (const auto& [reason, value] : reasons) {
+      out << "vcproxy_client_timeouts_total{listener=\"" << label(name) << "\",reason=\"" << reason << "\"} " << value
+          << '\n';
+    }
+  }
 }
 
 }  // namespace

@@ -47,6 +47,10 @@ net::ListenerSpec toSpec(const config::Config& config, const config::Listener& l
     spec.backend_password = listener.backend_auth->password.value;
   }
   spec.cluster = listener.cluster;
+  spec.limits = {listener.max_client_connections,  listener.client_idle_timeout_ms,
+                 listener.client_request_timeout_ms, listener.client_write_timeout_ms,
+                 listener.client_max_pending_replies, listener.client_max_pending_bytes};
+  spec.slots = std::make_shared<net::ConnectionSlots>(listener.max_client_connections);
   return spec;
 }
 
@@ -73,6 +77,8 @@ bool ProxyServer::start(std::string& error) {
       return false;
     }
     const net::ListenerSpec spec = toSpec(config_, listener);
+    log::addSecret(spec.client_password);  // whatever a message quotes later, never logged
+    log::addSecret(spec.backend_password);
     // TCP: one SO_REUSEPORT socket per worker. Unix: one socket, shared by every worker.
     const int shared_fd = spec.listen.is_unix ? net::openListenSocket(spec.listen, error) : -1;
     if (spec.listen.is_unix && shared_fd < 0) return false;
@@ -91,10 +97,15 @@ bool ProxyServer::start(std::string& error) {
       if (spec.weights[i] != 1) backends += " (weight " + std::to_string(spec.weights[i]) + ")";
     }
     const char* placement = spec.backends.size() > 1 ? " (ketama pool)" : "";
-    log::info("listener " + spec.name + " (" + protocol + ") on " + spec.listen.text + " -> " + backends + placement);
+    log::info("listener " + spec.name + " (" + protocol + ") on " + spec.listen.text + " -> " + backends + placement,
+              {{"listener", spec.name},
+               {"protocol", protocol},
+               {"listen", spec.listen.text},
+               {"backends", backends},
+               {"max_client_connections", std::to_string(spec.limits.max_connections)}});
   }
   for (auto& worker : workers_) worker->start();
-  log::info("started " + std::to_string(count) + " worker(s)");
+  log::info("started " + std::to_string(count) + " worker(s)", {{"workers", std::to_string(count)}});
   return true;
 }
 

@@ -8,6 +8,25 @@
 #include "proxy/net/worker.h"
 
 namespace vcproxy::net {
+namespace {
+
+// A connection over max_client_connections: told why, in its protocol, then closed. It is never
+// read, and its few bytes always fit the socket buffer, so it closes at once.
+class RefusedClient {
+ public:
+  RefusedClient(uv_loop_t* loop, bool is_unix)
+      : io_(loop, is_unix, {[] {}, [this](int) { io_.close(); }, [this] { delete this; }, {}}) {}
+  StreamIo& io() { return io_; }
+
+ private:
+  StreamIo io_;
+};
+
+// The servers' own words: memcached's when it runs out of connections, Redis' for maxclients.
+constexpr std::string_view kMemcacheRefusal = "SERVER_ERROR too many connections\r\n";
+constexpr std::string_view kRedisRefusal = "-ERR max number of clients reached\r\n";
+
+}  // namespace
 
 namespace {
 
@@ -76,6 +95,7 @@ bool Listener::listen(int fd, std::string& error) {
 void Listener::onConnection(uv_stream_t* server, int status) {
   auto* self = static_cast<Listener*>(server->data);
   if (status != 0) return;
+  if (self->spec_.slots && !self->spec_.slots->tryAcquire()) return self->refuse(server);
   const bool is_unix = self->spec_.listen.is_unix;
   ClientConn* client = self->spec_.protocol == Protocol::kRedis
                            ? static_cast<ClientConn*>(new RedisClientConn(*self, is_unix))
@@ -87,6 +107,14 @@ void Listener::onConnection(uv_stream_t* server, int status) {
   }
   if (!self->spec_.listen.is_unix) uv_tcp_nodelay(reinterpret_cast<uv_tcp_t*>(client->io().stream()), 1);
   client->start();
+}
+
+void Listener::refuse(uv_stream_t* server) {
+  counters_.refused.add();
+  auto* client = new RefusedClient(worker_.loop(), spec_.listen.is_unix);
+  if (uv_accept(server, client->io().stream()) != 0) return client->io().close();
+  client->io().output() = spec_.protocol == Protocol::kRedis ? kRedisRefusal : kMemcacheRefusal;
+  client->io().closeAfterFlush();
 }
 
 UpstreamOptions Listener::optionsFor(uint32_t server) const {

@@ -53,6 +53,10 @@ class Listener {
   uint32_t homeOf(std::string_view key) const { return pool_.homeOf(key); }
 
   ListenerCounters& counters() { return counters_; }
+  // A client of this listener has gone: its connection slot is free again.
+  void releaseSlot() {
+    if (spec_.slots) spec_.slots->release();
+  }
   // Every connection of every backend (backend i owns [i * n, i * n + n), n = backend_connections).
   const std::vector<std::unique_ptr<Upstream>>& upstreams() const { return upstreams_; }
   // Set for a Redis Cluster listener (upstreams() then holds the seed nodes' connections).
@@ -65,6 +69,7 @@ class Listener {
   size_t nextConnection(uint32_t server);
   void onUpstreamEvent(uint32_t server, UpstreamEvent event);
   void publishEjections();
+  void refuse(uv_stream_t* server);
 
   Worker& worker_;
   ListenerSpec spec_;

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "proxy/net/address.h"
+#include "proxy/net/client_limits.h"
 #include "proxy/pool/pool_state.h"
 
 namespace vcproxy::net {
@@ -33,6 +35,9 @@ struct ListenerSpec {
   std::string backend_password;
   // Redis Cluster: `backends` are seed nodes; commands are routed by slot (RedisCluster).
   bool cluster = false;
+  ClientLimits limits;
+  // Shared by the listener's copies in every worker (null: no limit is counted).
+  std::shared_ptr<ConnectionSlots> slots;
 };
 
 }  // namespace vcproxy::net

@@ -13,7 +13,11 @@
 
 namespace vcproxy::net {
 McClientConn::McClientConn(Listener& listener, bool is_unix)
-    : ClientConn(listener.worker(), listener.counters(), is_unix), listener_(listener) {}
+    : ClientConn(listener, is_unix) {}
+
+std::string McClientConn::requestTimeoutReply(uint32_t timeout_ms) const {
+  return "CLIENT_ERROR request not completed within " + std::to_string(timeout_ms) + " ms\r\n";
+}
 
 void McClientConn::processInput() {
   IoBuffer& in = io_.input();

@@ -31,6 +31,8 @@ class McClientConn final : public ClientConn {
 
  private:
   void processInput() override;
+  std::string requestTimeoutReply(uint32_t timeout_ms) const override;
+  bool midRequest() const override { return skip_ > 0; }
   void handleRequest(const codec::McRequest& request);
   bool rewriteKeys(const codec::McRequest& request, bool& rewritten);
   bool applyModes(const codec::McRequest& request);
@@ -43,7 +45,6 @@ class McClientConn final : public ClientConn {
   void splitByServer(const codec::McRequest& request, bool rewritten);
   void restoreVersionsAfterFlush(const std::vector<Upstream*>& by_server);
 
-  Listener& listener_;
   codec::McRequest request_;
   size_t skip_ = 0;  // bytes of a refused data block still to discard
   std::vector<std::string> key_storage_;     // scratch: rewritten keys of the current request

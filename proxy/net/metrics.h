@@ -64,6 +64,10 @@ struct BackendCounters {
 struct ListenerCounters {
   Counter accepted;
   Gauge active;
+  Counter refused;           // over max_client_connections
+  Counter idle_timeouts;     // client_idle_timeout_ms
+  Counter request_timeouts;  // client_request_timeout_ms (a request arriving too slowly)
+  Counter write_timeouts;    // client_write_timeout_ms (replies left unread)
 };
 
 }  // namespace vcproxy::net

@@ -54,9 +54,11 @@ bool needsOwnConnection(const codec::RedisCommand& command) {
 }  // namespace
 
 RedisClientConn::RedisClientConn(Listener& listener, bool is_unix)
-    : ClientConn(listener.worker(), listener.counters(), is_unix),
-      listener_(listener),
-      authenticated_(listener.spec().client_password.empty()) {}
+    : ClientConn(listener, is_unix), authenticated_(listener.spec().client_password.empty()) {}
+
+std::string RedisClientConn::requestTimeoutReply(uint32_t timeout_ms) const {
+  return "-ERR request not completed within " + std::to_string(timeout_ms) + " ms\r\n";
+}
 
 void RedisClientConn::processInput() {
   IoBuffer& in = io_.input();

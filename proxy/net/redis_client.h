@@ -39,6 +39,8 @@ class RedisClientConn final : public ClientConn {
   // changed for them, though Redis saw no write.
   void onVersionsChanged() override;
   void processInput() override;
+  std::string requestTimeoutReply(uint32_t timeout_ms) const override;
+  bool idleExempt() const override { return subscribed_; }
   void onClosing() override;
   // A client gone while blocked (BLPOP 0) must not leave a connection that would still pop.
   bool drainsOnEof() const override { return pinned_ == nullptr; }
@@ -73,7 +75,6 @@ class RedisClientConn final : public ClientConn {
   void queueForCluster(const codec::RedisCommand* command, int32_t slot, bool cross);
   void refuseForCluster(std::string reply);
 
-  Listener& listener_;
   codec::RespRequestDecoder decoder_;
   codec::RespRequest request_;
   RedisUpstream* pinned_ = nullptr;      // this client's own connection, once it needed one

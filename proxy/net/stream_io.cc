@@ -54,7 +54,10 @@ void StreamIo::flush() {
   if (!output_.empty()) {
     uv_buf_t buf = uv_buf_init(output_.data(), static_cast<unsigned>(output_.size()));
     const int written = uv_try_write(stream(), &buf, 1);
-    if (written > 0) output_.erase(0, static_cast<size_t>(written));
+    if (written > 0) {
+      output_.erase(0, static_cast<size_t>(written));
+      sent_ += static_cast<uint64_t>(written);
+    }
   }
   if (!output_.empty()) {
     writing_.swap(output_);
@@ -77,6 +80,7 @@ void StreamIo::flush() {
 void StreamIo::onWrite(uv_write_t* req, int status) {
   auto* self = static_cast<StreamIo*>(req->data);
   self->write_in_flight_ = false;
+  if (status == 0) self->sent_ += self->writing_.size();
   self->writing_.clear();
   if (self->closing_) return;
   if (status != 0) {
@@ -84,6 +88,13 @@ void StreamIo::onWrite(uv_write_t* req, int status) {
     return;
   }
   self->flush();
+}
+
+uint64_t StreamIo::bytesSent() const {
+  if (!write_in_flight_ || closing_) return sent_;
+  // libuv lowers the queue size as the kernel takes each part of the write.
+  const size_t queued = uv_stream_get_write_queue_size(&handle_->stream);
+  return sent_ + (writing_.size() > queued ? writing_.size() - queued : 0);
 }
 
 void StreamIo::closeAfterFlush() {

@@ -32,6 +32,8 @@ class StreamIo {
   IoBuffer& input() { return input_; }
   std::string& output() { return output_; }
   size_t pendingOutput() const { return output_.size() + writing_.size(); }
+  // Bytes the kernel has taken so far (part of a write still in flight included).
+  uint64_t bytesSent() const;
   void setOnClosed(std::function<void()> on_closed) { callbacks_.on_closed = std::move(on_closed); }
 
   int startReading();
@@ -66,6 +68,7 @@ class StreamIo {
   std::string writing_;  // bytes handed to libuv, untouched until the write completes
   uv_write_t write_req_{};
   bool write_in_flight_ = false;
+  uint64_t sent_ = 0;  // bytes of completed writes
   bool close_after_flush_ = false;
   bool closing_ = false;
 };

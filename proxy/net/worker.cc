@@ -17,6 +17,8 @@ Worker::Worker(unsigned id, std::shared_ptr<const route::Rewriter> rewriter)
   uv_check_start(&flush_check_, &Worker::onCheck);
   uv_timer_init(&loop_, &drain_timer_);
   drain_timer_.data = this;
+  uv_timer_init(&loop_, &limits_timer_);
+  limits_timer_.data = this;
 }
 
 Worker::~Worker() {
@@ -36,10 +38,32 @@ bool Worker::addListener(const ListenerSpec& spec, int fd, std::string& error) {
 }
 
 void Worker::start() {
+  startLimitsTimer();
   thread_ = std::thread([this] {
     uv_run(&loop_, UV_RUN_DEFAULT);
     finished_ = true;
   });
+}
+
+// One sweep over this worker's clients every tenth of the shortest timeout (10 ms..1 s), rather
+// than a timer per connection: idle connections cost no handle, and a timeout fires at most a
+// tenth late.
+void Worker::startLimitsTimer() {
+  uint32_t shortest = 0;
+  for (const auto& listener : listeners_) {
+    const uint32_t ms = listener->spec().limits.shortestTimeoutMs();
+    if (ms != 0 && (shortest == 0 || ms < shortest)) shortest = ms;
+  }
+  if (shortest == 0) return;
+  const uint64_t tick = std::clamp<uint64_t>(shortest / 10, 10, 1000);
+  uv_timer_start(&limits_timer_, &Worker::onLimitsTick, tick, tick);
+}
+
+void Worker::onLimitsTick(uv_timer_t* handle) {
+  auto* self = static_cast<Worker*>(handle->data);
+  const uint64_t now = uv_now(&self->loop_);
+  // Closing a client only starts closing its handle: nothing leaves clients_ during the sweep.
+  for (ClientConn* client : self->clients_) client->checkTimeouts(now);
 }
 
 void Worker::requestDrain(uint64_t grace_ms) {
@@ -133,6 +157,7 @@ void Worker::shutdown() {
   uv_close(reinterpret_cast<uv_handle_t*>(&wakeup_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&drain_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&limits_timer_), nullptr);
 }
 
 }  // namespace vcproxy::net

@@ -65,6 +65,8 @@ class Worker {
  private:
   static void onWakeup(uv_async_t* handle);
   static void onCheck(uv_check_t* handle);
+  static void onLimitsTick(uv_timer_t* handle);
+  void startLimitsTimer();
   void startDrain();
   void shutdown();
 
@@ -89,6 +91,7 @@ class Worker {
   std::atomic<uint64_t> drain_grace_ms_{UINT64_MAX};  // UINT64_MAX: no drain asked for
   std::atomic<bool> finished_{false};
   uv_timer_t drain_timer_{};
+  uv_timer_t limits_timer_{};  // checks the clients' timeouts, when a listener has one
   uint64_t drain_deadline_ms_ = 0;
   bool draining_ = false;
   bool shut_down_ = false;

@@ -1,8 +1,9 @@
 #include "proxy/versions/store_common.h"
 
-#include <cstdio>
 #include <exception>
+#include <string>
 
+#include "proxy/log/log.h"
 #include "proxy/route/version.h"
 
 namespace vcproxy::versions {
@@ -52,9 +53,9 @@ void reportException(const char* where) noexcept {
   try {
     throw;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "vcproxy versions: exception in %s: %s\n", where, e.what());
+    log::error(std::string("vcproxy versions: exception in ") + where + ": " + e.what());
   } catch (...) {
-    std::fprintf(stderr, "vcproxy versions: unknown exception in %s\n", where);
+    log::error(std::string("vcproxy versions: unknown exception in ") + where);
   }
 }
 

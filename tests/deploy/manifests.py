@@ -275,9 +275,29 @@ def check_deployment(ctx, filename, native, configmap, config):
             all(k in (resources.get(s) or {}) for s in ("requests", "limits") for k in ("cpu", "memory")))
 
 
+def check_flags(ctx, where, argv):
+    """Every --flag of a manifest is one `vcproxy --help` lists, and values of flags listed with
+    alternatives (--log-format text|json) are among them."""
+    r = ctx.report
+    if not (ctx.binary and os.path.exists(ctx.binary)):
+        return r.check(f"{where}: flags known to vcproxy --help", False, f"no vcproxy binary at {ctx.binary}")
+    usage = subprocess.run([ctx.binary, "--help"], capture_output=True, text=True, timeout=30).stdout
+    known = dict(re.findall(r"(--[a-z-]+)(?: ([a-z|]+))?", usage))
+    bad = []
+    for i, arg in enumerate(argv):
+        if not arg.startswith("--"):
+            continue
+        if arg not in known:
+            bad.append(arg)
+        elif "|" in known[arg] and (i + 1 >= len(argv) or argv[i + 1] not in known[arg].split("|")):
+            bad.append(f"{arg} {argv[i + 1] if i + 1 < len(argv) else ''}".strip())
+    return r.check(f"{where}: every flag and value is one vcproxy --help lists", not bad, f"unknown {bad}")
+
+
 def check_pod_config_files(ctx, filename, vc, spec, configmap, config, apps):
     r = ctx.report
     volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    check_flags(ctx, filename, (vc.get("command") or [])[1:] + (vc.get("args") or []))
     path = config_argument((vc.get("command") or [])[1:] + (vc.get("args") or []))
     r.check(f"{filename}: vcproxy runs --config {DEFAULT_CONFIG_PATH}", path == DEFAULT_CONFIG_PATH, f"{path}")
     if path:

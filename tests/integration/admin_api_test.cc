@@ -204,6 +204,10 @@ TEST_F(AdminApiTest, BearerToken) {
   EXPECT_EQ(adminGet(admin, "/caches", "s3cret-toke").status, 401) << "a prefix of the token";
   EXPECT_EQ(adminCall(admin, "POST", "/caches/x/invalidate").status, 401);
   EXPECT_EQ(adminGet(admin, "/metrics").status, 401);
+  EXPECT_EQ(adminGet(admin, "/openapi.json").status, 401) << "only the probes are open";
+  const AdminReply openapi = adminGet(admin, "/openapi.json", "s3cret-token");
+  EXPECT_EQ(openapi.status, 200) << openapi.describe();
+  EXPECT_TRUE(openapi.json.is_object() && openapi.json.value("openapi", "").starts_with("3.")) << openapi.body.substr(0, 200);
   const AdminReply right = adminGet(admin, "/caches", "s3cret-token");
   EXPECT_EQ(right.status, 200) << right.describe();
   EXPECT_EQ(adminCall(admin, "POST", "/caches/x/invalidate", "", "s3cret-token").status, 200);

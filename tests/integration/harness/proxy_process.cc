@@ -107,7 +107,9 @@ std::string ProxyProcess::withLogs(const std::string& what) {
 
 testing::AssertionResult ProxyProcess::start() {
   try {
-    process_ = std::make_unique<Process>(std::vector<std::string>{binary_, "--config", config_.path()}, log_.path());
+    std::vector<std::string> argv{binary_, "--config", config_.path()};
+    argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+    process_ = std::make_unique<Process>(std::move(argv), log_.path());
   } catch (const std::exception& e) {
     return testing::AssertionFailure() << e.what();
   }

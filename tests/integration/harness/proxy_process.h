@@ -38,6 +38,8 @@ class ProxyProcess {
   ProxyProcess(const ProxyProcess&) = delete;
   ProxyProcess& operator=(const ProxyProcess&) = delete;
 
+  // Command-line arguments after `--config FILE` (e.g. {"--log-format", "json"}); before start().
+  void setExtraArgs(std::vector<std::string> args) { extra_args_ = std::move(args); }
   // Starts it and waits (up to 10 s) until 127.0.0.1:listen_port accepts and the admin port's
   // /readyz answers 200 (versions loaded, backends connected). On failure the message carries the
   // proxy's stderr. A YAML without an `admin:` section gets one on a free port.
@@ -61,6 +63,7 @@ class ProxyProcess {
   TempFile config_;
   TempFile log_;
   uint16_t listen_port_;
+  std::vector<std::string> extra_args_;
   std::unique_ptr<Process> process_;
   bool stopped_ = false;
   bool logs_reported_ = false;

@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+#include <sstream>
+
 #include "admin/admin_client.h"
 #include "tests/unit/admin/server_harness.h"
 
@@ -225,6 +228,25 @@ TEST_F(EndpointsTest, WrongMethodIs405WithAllow) {
                 std::string("method ") + c.method + " not allowed on " + c.path + "; allowed: " + c.allow);
     }
   }
+}
+
+// The document compiled into the binary is docs/openapi.json byte for byte, and valid JSON.
+TEST_F(EndpointsTest, ServesTheOpenApiDocumentOfTheTree) {
+  std::ifstream file(VCPROXY_SOURCE_DIR "/docs/openapi.json", std::ios::binary);
+  ASSERT_TRUE(file) << "cannot read docs/openapi.json";
+  std::ostringstream expected;
+  expected << file.rdbuf();
+  ASSERT_GT(expected.str().size(), 1000u);
+  HttpResult result = call("GET", "/openapi.json");
+  EXPECT_EQ(result.status, 200);
+  EXPECT_EQ(result.content_type, "application/json");
+  EXPECT_TRUE(result.body == expected.str()) << "served " << result.body.size() << " bytes, file has "
+                                             << expected.str().size();
+  const Json doc = Json::parse(result.body, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded());
+  EXPECT_TRUE(doc["paths"].contains("/openapi.json"));
+  HttpResult wrong = call("POST", "/openapi.json");
+  EXPECT_EQ(wrong.status, 405);
 }
 
 TEST_F(EndpointsTest, UnknownPathIs404) {

@@ -117,6 +117,33 @@ TEST(RequestParserTest, HeadersBeyondTheLimitAreRefused) {
   EXPECT_EQ(parser.error(), "request headers larger than 100 bytes");
 }
 
+// A header name past the limit that turns out malformed (a space in it) is 431 whether it arrives
+// whole (llhttp rejects it before reporting it) or in pieces (its first part is counted first).
+TEST(RequestParserTest, OversizedMalformedHeaderIs431HoweverItIsSplit) {
+  HttpLimits limits;
+  limits.max_header_bytes = 64;
+  const std::string bytes = "GET / HTTP/1.1\r\n" + std::string(100, 'A') + " x\r\n\r\n";
+  for (const size_t piece : {bytes.size(), size_t{1}, size_t{7}, size_t{50}}) {
+    RequestParser parser(limits);
+    std::deque<HttpRequest> out;
+    for (size_t at = 0; at < bytes.size() && !parser.stopped(); at += piece) {
+      parser.feed(std::string_view(bytes).substr(at, piece), out);
+    }
+    EXPECT_EQ(parser.status(), Status::kHeadersTooLarge) << "pieces of " << piece << ": " << parser.error();
+    EXPECT_EQ(parser.error(), "request headers larger than 64 bytes");
+  }
+  // Malformed within the limit stays a 400, whole or not.
+  const std::string small = "GET / HTTP/1.1\r\nAB x\r\n\r\n";
+  for (const size_t piece : {small.size(), size_t{1}}) {
+    RequestParser parser(limits);
+    std::deque<HttpRequest> out;
+    for (size_t at = 0; at < small.size() && !parser.stopped(); at += piece) {
+      parser.feed(std::string_view(small).substr(at, piece), out);
+    }
+    EXPECT_EQ(parser.status(), Status::kInvalid) << "pieces of " << piece;
+  }
+}
+
 TEST(RequestParserTest, DeclaredBodyBeyondTheLimitIsRefusedBeforeItArrives) {
   HttpLimits limits;
   limits.max_body_bytes = 10;

@@ -117,6 +117,17 @@ TEST(LoadFile, ArchitectureExample) {
   expectExampleValues(*result.config);
 }
 
+// yaml-cpp quotes the bad byte raw ("unknown escape character: <ESC>"): it is escaped, so an
+// error never carries terminal escape sequences or line breaks.
+TEST(LoadString, YamlErrorsWithControlBytesArePrintable) {
+  LoadResult result = loadString("listeners:\n  - name: \"a\\\x1b[31mred\"\n", "t.yaml");
+  ASSERT_EQ(result.errors.size(), 1u) << allErrors(result);
+  const std::string text = result.errors[0].toString();
+  for (const char c : text) EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7f) << text;
+  EXPECT_NE(text.find("invalid YAML"), std::string::npos) << text;
+  EXPECT_NE(text.find("\\x1b"), std::string::npos) << text;
+}
+
 TEST(LoadFile, MissingFileNamesTheFile) {
   const std::string path = "/nonexistent-dir/vcproxy.yaml";
   LoadResult result = loadFile(path);

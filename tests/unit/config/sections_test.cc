@@ -62,6 +62,10 @@ TEST(VersionStore, Url) {
   EXPECT_TRUE(hasOneError(store("redis://h:1/x"), 7, 8, {kWhat, "database"}));
   EXPECT_TRUE(hasOneError(store("redis://h:1/"), 7, 8, {kWhat, "database"}));
   EXPECT_TRUE(hasOneError(store("redis://:pw@h:1"), 7, 8, {kWhat, "credentials"}));
+  const LoadResult with_password = loadString(store("redis://user:s3cret-pw@h:1"), kLabel);
+  ASSERT_EQ(with_password.errors.size(), 1u);
+  EXPECT_EQ(with_password.errors[0].message.find("s3cret-pw"), std::string::npos)
+      << "the error is logged: it must not repeat the password: " << with_password.errors[0].message;
   EXPECT_TRUE(hasOneError(store("redis://unix:/tmp/r.sock"), 7, 8, {kWhat}));
   EXPECT_TRUE(hasOneError(store("[redis://h:1]"), 7, 8, {kWhat, "got a list"}));
   EXPECT_TRUE(hasOneError(with("version_store: redis://h:1\n"), 6, 16,

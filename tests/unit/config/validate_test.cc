@@ -48,6 +48,12 @@ TEST(Validate, MinimalConfigGetsDefaults) {
   EXPECT_EQ(listener.connect_timeout_ms, 1000u);
   EXPECT_EQ(listener.max_value_bytes, 1048576u);
   EXPECT_EQ(listener.backend_connections, 1u);
+  EXPECT_EQ(listener.max_client_connections, 10000u);
+  EXPECT_EQ(listener.client_idle_timeout_ms, 0u);
+  EXPECT_EQ(listener.client_request_timeout_ms, 30000u);
+  EXPECT_EQ(listener.client_write_timeout_ms, 30000u);
+  EXPECT_EQ(listener.client_max_pending_replies, 4096u);
+  EXPECT_EQ(listener.client_max_pending_bytes, 4194304u);
 }
 
 TEST(Validate, ExplicitValuesReplaceDefaults) {
@@ -69,7 +75,9 @@ TEST(UnknownKeys, InListener) {
                   {"unknown key \"listner\" in listeners[0]; expected one of name, protocol, "
                    "listen, backends, timeout_ms, connect_timeout_ms, max_value_bytes, "
                    "backend_connections, server_failure_limit, auto_eject_hosts, "
-                   "server_retry_timeout_ms"}));
+                   "server_retry_timeout_ms, max_client_connections, client_idle_timeout_ms, "
+                   "client_request_timeout_ms, client_write_timeout_ms, client_max_pending_replies, "
+                   "client_max_pending_bytes"}));
 }
 
 TEST(UnknownKeys, AtTopLevel) {
@@ -280,6 +288,27 @@ TEST(Listeners, ValueSizeAndConnectionRanges) {
   EXPECT_TRUE(hasOneError(withLine("    backend_connections: 0"), 6, 26, {"1..64"}));
   EXPECT_EQ(loadsOk(withLine("    max_value_bytes: 1")).listeners[0].max_value_bytes, 1u);
   EXPECT_EQ(loadsOk(withLine("    backend_connections: 1")).listeners[0].backend_connections, 1u);
+}
+
+TEST(Listeners, ClientLimits) {
+  const Listener listener = loadsOk(withLine("    max_client_connections: 0") +
+                                    "    client_idle_timeout_ms: 86400000\n    client_request_timeout_ms: 0\n"
+                                    "    client_write_timeout_ms: 250\n    client_max_pending_replies: 1\n"
+                                    "    client_max_pending_bytes: 65536\n")
+                                .listeners[0];
+  EXPECT_EQ(listener.max_client_connections, 0u);
+  EXPECT_EQ(listener.client_idle_timeout_ms, 86400000u);
+  EXPECT_EQ(listener.client_request_timeout_ms, 0u);
+  EXPECT_EQ(listener.client_write_timeout_ms, 250u);
+  EXPECT_EQ(listener.client_max_pending_replies, 1u);
+  EXPECT_EQ(listener.client_max_pending_bytes, 65536u);
+  EXPECT_TRUE(hasOneError(withLine("    max_client_connections: 1000001"), 6, 29,
+                          {"listeners[0].max_client_connections: expected an integer 0..1000000, got 1000001"}));
+  EXPECT_TRUE(hasOneError(withLine("    client_idle_timeout_ms: -1"), 6, 29, {"0..86400000"}));
+  EXPECT_TRUE(hasOneError(withLine("    client_request_timeout_ms: \"5\""), 6, 32, {"quoted string"}));
+  EXPECT_TRUE(hasOneError(withLine("    client_write_timeout_ms: 86400001"), 6, 30, {"0..86400000"}));
+  EXPECT_TRUE(hasOneError(withLine("    client_max_pending_replies: 0"), 6, 33, {"1..1000000"}));
+  EXPECT_TRUE(hasOneError(withLine("    client_max_pending_bytes: 65535"), 6, 31, {"65536..1073741824"}));
 }
 
 }  // namespace

@@ -81,7 +81,10 @@ void appendMember(std::string& out, std::string_view key, std::string_view value
 // Values with spaces, quotes or '=' are quoted so `key=value` pairs split back unambiguously.
 void appendTextValue(std::string& out, std::string_view value) {
   const bool quote = value.empty() || value.find_first_of(" \"=") != std::string_view::npos;
-  if (!quote) return out.append(escapeControl(value)), void();
+  if (!quote) {
+    out += escapeControl(value);
+    return;
+  }
   out += '"';
   for (const char c : escapeControl(value)) {
     if (c == '"') out += '\\';

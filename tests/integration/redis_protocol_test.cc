@@ -4,6 +4,7 @@
 // replication; keys with the reserved prefix ~vc:), which must leave the connection usable.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -208,6 +209,27 @@ TEST_F(RedisProtocolTest, ReservedPrefixRefused) {
   EXPECT_EQ(direct.call({"HLEN", "~vc:it:!versions"}).describe(), "(integer) 1");
   EXPECT_EQ(client.call({"SET", "after", "1"}).describe(), "OK");
   EXPECT_EQ(client.call({"GET", "after"}).describe(), "\"1\"");
+}
+
+// RESP keys are binary: a key holding CR, LF, spaces and a whole RESP command is still one key,
+// stored under its versioned name, and nothing of it runs as a command upstream.
+TEST_F(RedisProtocolTest, KeysWithProtocolBytesCannotInjectCommands) {
+  RespClient client(proxyPort());
+  ASSERT_EQ(client.call({"SET", "survivor", "1"}).describe(), "OK");
+  const std::vector<std::string> keys = {"a\r\nFLUSHALL\r\n", "*1\r\n$8\r\nFLUSHALL\r\n", "b c\td\x01\x7f",
+                                         std::string("nul\0byte", 8), "FLUSHALL"};
+  for (const std::string& key : keys) {
+    EXPECT_EQ(client.call({"SET", key, "v"}).describe(), "OK") << visibleBytes(key);
+    EXPECT_EQ(client.call({"GET", key}).describe(), "\"v\"") << visibleBytes(key);
+  }
+  EXPECT_EQ(client.call({"GET", "survivor"}).describe(), "\"1\"") << "a key's bytes ran as a command";
+  const std::string prefix = "~vc:it:all:" + cacheVersion(adminPort(), "all") + ":";
+  const auto stored = scanAllKeys(backend().port());
+  ASSERT_TRUE(stored.has_value());
+  for (const std::string& key : keys) {
+    EXPECT_EQ(std::count(stored->begin(), stored->end(), prefix + key), 1) << visibleBytes(key);
+  }
+  expectNoUnversionedKeys({"all"});
 }
 
 // SORT's BY and GET patterns name other keys (`w_*`, `o_*`, `hash->field`): they must be versioned

@@ -16,7 +16,7 @@ ctest --preset ci -j "$jobs"
 # The multi-threaded parts (workers, version snapshots, reload, admin server, version stores) under
 # ThreadSanitizer: every integration test (vcproxy is built with TSan too) and the threaded unit tests.
 cmake --preset tsan >/dev/null
-cmake --build --preset tsan -j "$jobs" --target vcproxy integration_test versions_test admin_test
+cmake --build --preset tsan -j "$jobs" --target vcproxy integration_test cluster_integration_test versions_test admin_test
 ctest --preset tsan -j "$jobs" -L integration
 ctest --preset tsan -j "$jobs" -R '^(versions|admin)\.'
 

@@ -642,7 +642,7 @@ constexpr RedisCommand kClientSubcommands[] = {
     {.name = "getname", .parent = "client", .arity = 2, .flags = kCmdLoading | kCmdNoscript | kCmdStale, .group = "connection"},
     {.name = "getredir", .parent = "client", .arity = 2, .flags = kCmdLoading | kCmdNoscript | kCmdStale, .group = "connection"},
     {.name = "help", .parent = "client", .arity = 2, .flags = kCmdLoading | kCmdStale, .group = "connection"},
-    {.name = "id", .parent = "client", .arity = 2, .flags = kCmdLoading | kCmdNoscript | kCmdStale, .group = "connection"},
+    {.name = "id", .parent = "client", .arity = 2, .flags = kCmdLoading | kCmdNoscript | kCmdStale, .special = kSpecialConnectionState, .group = "connection"},
     {.name = "info", .parent = "client", .arity = 2, .flags = kCmdLoading | kCmdNoscript | kCmdStale, .group = "connection"},
     {.name = "kill", .parent = "client", .arity = -3, .flags = kCmdAdmin | kCmdLoading | kCmdNoscript | kCmdStale, .group = "connection"},
     {.name = "list", .parent = "client", .arity = -2, .flags = kCmdAdmin | kCmdLoading | kCmdNoscript | kCmdStale, .group = "connection"},

@@ -1,6 +1,7 @@
 #include "proxy/net/redis_reply_keys.h"
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "proxy/codec/redis_glob.h"
@@ -137,12 +138,27 @@ void restoreExecReply(std::span<const RedisReplyRule> queued, std::string_view r
   }
 }
 
+namespace {
+
+// The frame heads before the key list of an invalidation: the RESP3 tracking push, and the
+// message of the __redis__:invalidate channel a REDIRECT target subscribes to (RESP2 and RESP3).
+constexpr std::array<std::string_view, 3> kInvalidationHeads = {
+    ">2\r\n$10\r\ninvalidate\r\n",
+    "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n",
+    ">3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n",
+};
+
+}  // namespace
+
 bool restoreInvalidation(std::string_view push, std::span<const std::string> prefixes, std::string& out) {
-  static constexpr std::string_view kHead = ">2\r\n$10\r\ninvalidate\r\n";
-  if (!push.starts_with(kHead)) return false;
-  size_t pos = kHead.size();
+  const auto head = std::find_if(kInvalidationHeads.begin(), kInvalidationHeads.end(),
+                                 [push](std::string_view h) { return push.starts_with(h); });
+  if (head == kInvalidationHeads.end()) return false;
+  const std::string_view head_bytes = *head;
+  size_t pos = head_bytes.size();
+  if (push.substr(pos).starts_with("*-1\r\n")) return false;  // RESP2's null list: everything
   std::vector<std::string_view> keys;
-  if (!readKeyArray(push, pos, keys)) return false;  // a null list: everything, passed as is
+  if (!readKeyArray(push, pos, keys)) return false;  // RESP3's null list: everything, passed as is
   std::vector<std::string_view> kept;
   for (const auto stored : keys) {
     if (route::hasReservedMarker(stored) && !route::parseVersionedKey(stored)) continue;  // the store's
@@ -152,7 +168,7 @@ bool restoreInvalidation(std::string_view push, std::span<const std::string> pre
     if (wanted) kept.push_back(key);
   }
   if (kept.empty()) return true;
-  out.append(kHead);
+  out.append(head_bytes);
   out += "*" + std::to_string(kept.size()) + "\r\n";
   for (const auto key : kept) codec::appendRespBulkString(key, out);
   return true;

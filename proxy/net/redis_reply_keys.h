@@ -31,7 +31,8 @@ bool restoreRedisReply(const codec::RedisCommand& command, std::string_view patt
 void restoreExecReply(std::span<const RedisReplyRule> queued, std::string_view reply, const route::Rewriter& snapshot,
                       std::string& out);
 
-// A client tracking push (`>2 invalidate [keys]`): keys restored, keys the client must not see
+// A client tracking push (`>2 invalidate [keys]`), or a message of the __redis__:invalidate
+// channel (tracking with REDIRECT, RESP2 or RESP3): keys restored, keys the client must not see
 // (the store's own) left out, and with `prefixes` (broadcast tracking) only keys starting with
 // one of them kept. Appends nothing when no key is left (the push is dropped); a null key list
 // (everything invalidated) passes unchanged. False if `push` is not an invalidation.

@@ -80,7 +80,7 @@ std::optional<size_t> RedisUpstream::takeUnsolicited(std::string_view input, con
   }
   const size_t size = frame.status == codec::RespReplyStatus::kComplete ? frame.size : input.size();
   const std::string_view frame_bytes = input.substr(0, size);
-  relay(frame_bytes, push, front);
+  relay(frame_bytes, front);
   // Frames no request waits for keep being relayed afterwards too: requests pipelined while the
   // client was still subscribed were sent without a slot of their own.
   if (subscribed_ && subscription_ended_ && endsSubscription(frame_bytes)) subscription_ended_();
@@ -88,10 +88,11 @@ std::optional<size_t> RedisUpstream::takeUnsolicited(std::string_view input, con
 }
 
 // Delivered in order: before the reply to the oldest request still waiting.
-void RedisUpstream::relay(std::string_view frame, bool push, const Pending* front) {
+void RedisUpstream::relay(std::string_view frame, const Pending* front) {
   auto message = std::make_shared<Pending>();
-  // A tracking invalidation (>2 invalidate [keys]) names keys: the client's, not the stored ones.
-  if (!push || !restoreInvalidation(frame, tracking_prefixes_, message->reply)) {
+  // A tracking invalidation (a push, or a message of __redis__:invalidate for a REDIRECT target)
+  // names keys: the client's, not the stored ones.
+  if (!restoreInvalidation(frame, tracking_prefixes_, message->reply)) {
     message->reply.assign(frame);
   } else if (message->reply.empty()) {
     return;  // no key of it is the client's business

@@ -44,7 +44,7 @@ class RedisUpstream final : public Upstream {
   Frame frameReply(const Pending& front, std::string_view input) override;
   std::string deliver(Pending& pending, std::string_view reply) override;
   std::optional<size_t> takeUnsolicited(std::string_view input, const Pending* front) override;
-  void relay(std::string_view frame, bool push, const Pending* front);
+  void relay(std::string_view frame, const Pending* front);
   void resetFraming() override { framer_.reset(); }
   void greet(std::string& out, std::deque<PendingPtr>& pendings) override;
 

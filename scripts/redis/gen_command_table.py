@@ -65,7 +65,7 @@ SPECIAL = {
     ],
     "ConnectionState": [
         "select", "multi", "exec", "discard", "watch", "unwatch", "subscribe", "psubscribe",
-        "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "client|tracking",
+        "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "client|tracking", "client|id",
         "client|caching", "client|reply", "client|setname", "client|no-evict", "hello", "auth",
         "reset", "readonly", "readwrite", "asking", "monitor", "quit", "sync", "psync", "replconf",
     ],

@@ -272,6 +272,24 @@ TEST_F(RedisStatefulTest, ClientTrackingBroadcastPrefix) {
       << "no invalidation for SET user:5 with CLIENT TRACKING ON BCAST PREFIX user:";
 }
 
+// RESP2 tracking with REDIRECT: the invalidations reach the subscriber of __redis__:invalidate
+// with the client's key, never the versioned one.
+TEST_F(RedisStatefulTest, ClientTrackingRedirectMessagesCarryTheClientsKeys) {
+  auto target = client();
+  auto tracked = client();
+  auto writer = client();
+  const RespReply id = target->call({"CLIENT", "ID"});  // its own connection's id: CLIENT ID pins
+  ASSERT_EQ(id.value.type, ':') << id.describe();
+  ASSERT_EQ(target->call({"SUBSCRIBE", "__redis__:invalidate"}).describe(),
+            "[\"subscribe\", \"__redis__:invalidate\", (integer) 1]");
+  EXPECT_EQ(tracked->call({"CLIENT", "TRACKING", "ON", "REDIRECT", id.value.text}).describe(), "OK");
+  EXPECT_EQ(writer->call({"SET", "user:9", "a"}).describe(), "OK");
+  EXPECT_EQ(tracked->call({"GET", "user:9"}).describe(), "\"a\"");
+  EXPECT_EQ(writer->call({"SET", "user:9", "b"}).describe(), "OK");
+  target->setTimeout(std::chrono::milliseconds(2000));
+  EXPECT_EQ(target->read().describe(), "[\"message\", \"__redis__:invalidate\", [\"user:9\"]]");
+}
+
 // Pub/sub commands pipelined in one write are answered exactly as Redis answers them.
 TEST_F(RedisStatefulTest, PipelinedSubscribeLikeRedis) {
   RedisServer reference;

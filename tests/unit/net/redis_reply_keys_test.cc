@@ -76,6 +76,20 @@ TEST(RedisInvalidation, RestoredAndFiltered) {
   EXPECT_FALSE(restoreInvalidation(">3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n", {}, out));
 }
 
+// Tracking with REDIRECT: the target connection gets the keys as messages of __redis__:invalidate.
+TEST(RedisInvalidation, RedirectMessagesRestored) {
+  const std::string keys = "*2\r\n$28\r\n~vc:ns:users:AAAAAAAA:user:1\r\n$16\r\n~vc:ns:!versions\r\n";
+  for (const std::string head : {"*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n",
+                                 ">3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n"}) {
+    std::string out;
+    EXPECT_TRUE(restoreInvalidation(head + keys, {}, out));
+    EXPECT_EQ(out, head + "*1\r\n$6\r\nuser:1\r\n");
+  }
+  std::string out;
+  EXPECT_FALSE(restoreInvalidation("*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*-1\r\n", {}, out))
+      << "a null list (everything) passes as it is";
+}
+
 TEST(RedisMetrics, HitsAndKinds) {
   std::vector<size_t> hits;
   const auto collect = [&](std::string_view reply) {

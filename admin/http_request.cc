@@ -138,8 +138,11 @@ int RequestParser::onUrl(llhttp_t* p, const char* at, size_t length) {
   return HPE_OK;
 }
 
+// Trailers (fields after a chunked body) are skipped, neither kept nor counted: no endpoint reads
+// them, and counting them made the answer to a malformed one depend on how the bytes were split.
 int RequestParser::onHeaderField(llhttp_t* p, const char* at, size_t length) {
   RequestParser* s = self(p);
+  if (!s->in_head_) return HPE_OK;
   if (const int rc = s->countHeaderBytes(length)) return rc;
   s->field_.append(at, length);
   return HPE_OK;
@@ -147,6 +150,7 @@ int RequestParser::onHeaderField(llhttp_t* p, const char* at, size_t length) {
 
 int RequestParser::onHeaderValue(llhttp_t* p, const char* at, size_t length) {
   RequestParser* s = self(p);
+  if (!s->in_head_) return HPE_OK;
   if (const int rc = s->countHeaderBytes(length)) return rc;
   s->value_.append(at, length);
   return HPE_OK;
@@ -154,6 +158,7 @@ int RequestParser::onHeaderValue(llhttp_t* p, const char* at, size_t length) {
 
 int RequestParser::onHeaderValueComplete(llhttp_t* p) {
   RequestParser* s = self(p);
+  if (!s->in_head_) return HPE_OK;
   // Trailing whitespace is not part of a field value (RFC 9110 §5.5); llhttp keeps it.
   while (!s->value_.empty() && (s->value_.back() == ' ' || s->value_.back() == '\t')) s->value_.pop_back();
   s->current_.headers.emplace_back(lowerCase(std::move(s->field_)), std::move(s->value_));

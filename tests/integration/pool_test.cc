@@ -42,10 +42,7 @@ class PoolTest : public MemcacheProxyTest {
   }
 
   void TearDown() override {
-    if (proxy_) {
-      EXPECT_TRUE(proxy_->stop());
-    }
-    if (proxy_ && HasFailure()) std::cout << "--- vcproxy stderr ---\n" << proxy_->logs() << "--- end ---\n";
+    if (proxy_) stopAndReport(*proxy_);
     if (ring_ != nullptr) memcached_free(ring_);
   }
 

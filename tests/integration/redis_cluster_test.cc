@@ -25,15 +25,10 @@ namespace {
 
 using Strings = std::vector<std::string>;
 
-// BinaryOf::binary() is protected; the binary is the same.
-struct BinaryOf : RedisProxyTest {
-  using RedisProxyTest::binary;
-};
-
 class RedisClusterTest : public testing::Test {
  protected:
   void SetUp() override {
-    if (BinaryOf::binary().empty()) GTEST_SKIP() << "no vcproxy binary";
+    if (vcproxyBinary().empty()) GTEST_SKIP() << "no vcproxy binary";
     cluster_ = std::make_unique<RedisClusterServers>();
     store_ = std::make_unique<RedisServer>();
     ASSERT_NO_FATAL_FAILURE(startProxy());
@@ -41,8 +36,7 @@ class RedisClusterTest : public testing::Test {
 
   void TearDown() override {
     if (!proxy_) return;
-    EXPECT_TRUE(proxy_->stop());
-    if (HasFailure() && !proxy_->logsReported()) std::cout << "--- vcproxy stderr ---\n" << proxy_->logs() << "--- end ---\n";
+    stopAndReport(*proxy_);
     proxy_.reset();
   }
 
@@ -55,7 +49,7 @@ class RedisClusterTest : public testing::Test {
                              "version_store:\n  url: redis://" + store_->address() + "\n"
                              "caches:\n  - name: users\n    patterns: [\"user:*\", \"{user*\"]\n"
                              "  - name: rest\n    patterns: [\"*\"]\n";
-    proxy_ = std::make_unique<ProxyProcess>(BinaryOf::binary(), yaml, port_);
+    proxy_ = std::make_unique<ProxyProcess>(vcproxyBinary(), yaml, port_);
     ASSERT_TRUE(proxy_->start());
   }
 

@@ -114,10 +114,7 @@ class UnderLoadTest : public SidecarTest {
   }
 
   void TearDown() override {
-    if (proxy_) {
-      EXPECT_TRUE(proxy_->stop());
-    }
-    if (HasFailure() && proxy_ && !proxy_->logsReported()) std::cout << proxy_->logs();
+    if (proxy_) stopAndReport(*proxy_);
     SidecarTest::TearDown();
   }
 

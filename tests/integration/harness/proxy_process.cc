@@ -3,7 +3,9 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <exception>
+#include <iostream>
 
 #include <thread>
 
@@ -139,6 +141,25 @@ testing::AssertionResult ProxyProcess::stop() {
   if (status->ok()) return testing::AssertionSuccess();
   std::string when = was_running ? "after SIGTERM" : "before the test ended (crash?)";
   return testing::AssertionFailure() << withLogs("vcproxy " + status->describe() + " " + when);
+}
+
+std::string vcproxyBinary() {
+  if (const char* path = std::getenv("VCPROXY_BINARY"); path && *path) return path;
+#ifdef VCPROXY_BINARY
+  return VCPROXY_BINARY;
+#else
+  return {};
+#endif
+}
+
+void stopAndReport(ProxyProcess& proxy) {
+  constexpr size_t kLogTail = 64 * 1024;
+  EXPECT_TRUE(proxy.stop());
+  if (!testing::Test::HasFailure() || proxy.logsReported()) return;
+  std::string logs = proxy.logs();
+  if (logs.size() > kLogTail) logs = "...\n" + logs.substr(logs.size() - kLogTail);
+  std::cout << "--- vcproxy :" << proxy.port() << " admin :" << proxy.adminPort() << " (" << proxy.configPath()
+            << ") ---\n" << logs << "--- end ---\n";
 }
 
 CheckConfigResult runCheckConfig(const std::string& binary, const std::string& yaml) {

@@ -69,6 +69,14 @@ class ProxyProcess {
   bool logs_reported_ = false;
 };
 
+// The vcproxy binary under test: $VCPROXY_BINARY, else the one the CMake `vcproxy` target
+// built; empty when there is neither.
+std::string vcproxyBinary();
+
+// Stops `proxy` (a crash or unclean exit fails the test) and, when the test has failed and no
+// failure message carried its logs yet, prints the tail of its log.
+void stopAndReport(ProxyProcess& proxy);
+
 // `vcproxy check-config FILE` on the given YAML text.
 struct CheckConfigResult {
   ExitStatus status;

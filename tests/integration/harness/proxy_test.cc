@@ -15,8 +15,6 @@ namespace {
 bool isVersionStoreKey(std::string_view key) {
   return key.starts_with("~vc:") && key.find(":!", 4) != std::string_view::npos;
 }
-constexpr size_t kLogTail = 64 * 1024;
-
 std::string listing(const std::vector<std::string>& keys) {
   std::string out;
   for (const auto& key : keys) out += "  " + key + "\n";
@@ -30,14 +28,7 @@ bool MemcacheProxyTest::directMode() {
   return direct && std::string_view(direct) == "1";
 }
 
-std::string MemcacheProxyTest::proxyBinary() {
-  if (const char* path = std::getenv("VCPROXY_BINARY"); path && *path) return path;
-#ifdef VCPROXY_BINARY
-  return VCPROXY_BINARY;
-#else
-  return {};
-#endif
-}
+std::string MemcacheProxyTest::proxyBinary() { return vcproxyBinary(); }
 
 void MemcacheProxyTest::SetUp() {
   if (!directMode() && proxyBinary().empty()) {
@@ -49,12 +40,7 @@ void MemcacheProxyTest::SetUp() {
 
 void MemcacheProxyTest::TearDown() {
   if (!proxy_) return;
-  EXPECT_TRUE(proxy_->stop());
-  if (HasFailure() && !proxy_->logsReported()) {
-    std::string logs = proxy_->logs();
-    if (logs.size() > kLogTail) logs = "...\n" + logs.substr(logs.size() - kLogTail);
-    std::cout << "--- vcproxy stderr (" << proxy_->configPath() << ") ---\n" << logs << "--- end ---\n";
-  }
+  stopAndReport(*proxy_);
   proxy_.reset();
 }
 

@@ -10,12 +10,9 @@
 namespace vcproxy::test {
 namespace {
 
-constexpr size_t kLogTail = 48 * 1024;
-
-// MemcacheProxyTest::proxyBinary() is protected; the binary path is the same for Redis tests.
+// MemcacheProxyTest::directMode() is protected; the Redis tests skip in that mode.
 struct BinaryOf : MemcacheProxyTest {
   using MemcacheProxyTest::directMode;
-  using MemcacheProxyTest::proxyBinary;
 };
 
 }  // namespace
@@ -25,7 +22,7 @@ bool isRedisStoreKey(std::string_view key, std::string_view name_space) {
   return key.starts_with(prefix);
 }
 
-std::string RedisProxyTest::binary() { return BinaryOf::proxyBinary(); }
+std::string RedisProxyTest::binary() { return vcproxyBinary(); }
 
 void RedisProxyTest::SetUp() {
   if (BinaryOf::directMode()) GTEST_SKIP() << "the Redis tests exercise vcproxy itself";
@@ -35,12 +32,7 @@ void RedisProxyTest::SetUp() {
 
 void RedisProxyTest::TearDown() {
   if (!proxy_) return;
-  EXPECT_TRUE(proxy_->stop());
-  if (HasFailure() && !proxy_->logsReported()) {
-    std::string logs = proxy_->logs();
-    if (logs.size() > kLogTail) logs = "...\n" + logs.substr(logs.size() - kLogTail);
-    std::cout << "--- vcproxy stderr (" << proxy_->configPath() << ") ---\n" << logs << "--- end ---\n";
-  }
+  stopAndReport(*proxy_);
   proxy_.reset();
 }
 

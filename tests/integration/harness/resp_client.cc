@@ -20,22 +20,6 @@ std::optional<long long> parseLength(std::string_view text) {
 
 }  // namespace
 
-std::string visibleBytes(std::string_view bytes, size_t limit) {
-  std::string out;
-  for (size_t i = 0; i < bytes.size() && i < limit; ++i) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    if (c == '\r') out += "\\r";
-    else if (c == '\n') out += "\\n";
-    else if (c < 0x20 || c >= 0x7f) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\x%02x", c);
-      out += hex;
-    } else out += static_cast<char>(c);
-  }
-  if (bytes.size() > limit) out += "...(" + std::to_string(bytes.size()) + " bytes)";
-  return out;
-}
-
 std::string RespValue::describe() const {
   if (null) return type == '*' ? "(nil array)" : "(nil)";
   switch (type) {

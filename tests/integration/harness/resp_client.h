@@ -52,8 +52,6 @@ void PrintTo(const RespReply& reply, std::ostream* os);
 // `args` as a RESP multibulk command.
 std::string respCommand(const std::vector<std::string>& args);
 
-// Control bytes made visible ("\r\n" -> "\\r\\n"), for messages.
-std::string visibleBytes(std::string_view bytes, size_t limit = 2048);
 
 class RespClient {
  public:

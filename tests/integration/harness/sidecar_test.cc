@@ -10,12 +10,6 @@
 namespace vcproxy::test {
 namespace {
 
-constexpr size_t kLogTail = 32 * 1024;
-
-std::string tail(std::string text) {
-  return text.size() > kLogTail ? "...\n" + text.substr(text.size() - kLogTail) : text;
-}
-
 std::string resp(const std::vector<std::string>& args) {
   std::string out = "*" + std::to_string(args.size()) + "\r\n";
   for (const auto& arg : args) out += "$" + std::to_string(arg.size()) + "\r\n" + arg + "\r\n";
@@ -42,15 +36,7 @@ std::string sidecarYaml(const SidecarOptions& options, uint16_t listen_port, uin
   return yaml;
 }
 
-// As MemcacheProxyTest::proxyBinary(): VCPROXY_BINARY from the environment, else the CMake target's.
-std::string SidecarTest::binary() {
-  if (const char* path = std::getenv("VCPROXY_BINARY"); path && *path) return path;
-#ifdef VCPROXY_BINARY
-  return VCPROXY_BINARY;
-#else
-  return {};
-#endif
-}
+std::string SidecarTest::binary() { return vcproxyBinary(); }
 
 void SidecarTest::SetUp() {
   const char* direct = std::getenv("VCPROXY_TEST_DIRECT");
@@ -59,15 +45,7 @@ void SidecarTest::SetUp() {
 }
 
 void SidecarTest::TearDown() {
-  for (auto& proxy : proxies_) EXPECT_TRUE(proxy->stop());
-  if (HasFailure()) {
-    for (auto& proxy : proxies_) {
-      if (proxy->logsReported()) continue;
-      std::cout << "--- vcproxy :" << proxy->port() << " admin :" << proxy->adminPort() << " ("
-                << proxy->configPath() << ") ---\n"
-                << tail(proxy->logs()) << "--- end ---\n";
-    }
-  }
+  for (auto& proxy : proxies_) stopAndReport(*proxy);
   proxies_.clear();
 }
 

@@ -5,19 +5,18 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
 #include "tests/integration/harness/ports.h"
 
 namespace vcproxy::test {
-namespace {
 
-// Shows control bytes so a missing "\r" or stray byte is visible in a failure message.
-std::string visible(std::string_view bytes, size_t limit = 512) {
+std::string visibleBytes(std::string_view bytes, size_t limit) {
   std::string out;
   for (size_t i = 0; i < bytes.size() && i < limit; ++i) {
-    unsigned char c = static_cast<unsigned char>(bytes[i]);
+    const auto c = static_cast<unsigned char>(bytes[i]);
     if (c == '\r') out += "\\r";
     else if (c == '\n') out += "\\n";
     else if (c < 0x20 || c >= 0x7f) {
@@ -29,6 +28,8 @@ std::string visible(std::string_view bytes, size_t limit = 512) {
   if (bytes.size() > limit) out += "...(" + std::to_string(bytes.size()) + " bytes)";
   return out;
 }
+
+namespace {
 
 int remainingMs(std::chrono::steady_clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -43,9 +44,9 @@ bool operator==(const ReadResult& result, std::string_view expected) {
 
 void PrintTo(const ReadResult& result, std::ostream* os) {
   if (result.ok()) {
-    *os << '"' << visible(result.data) << '"';
+    *os << '"' << visibleBytes(result.data) << '"';
   } else {
-    *os << "<read error: " << result.error << "; buffered \"" << visible(result.data) << "\">";
+    *os << "<read error: " << result.error << "; buffered \"" << visibleBytes(result.data) << "\">";
   }
 }
 
@@ -137,7 +138,7 @@ ReadResult TextClient::readUntil(std::string_view delimiter) {
     if (end != std::string::npos) return take(end + delimiter.size(), {});
     scanned = buffer_.size();
     if (std::string error = fill(deadline); !error.empty()) {
-      return failure("reading until \"" + visible(delimiter) + "\": " + error);
+      return failure("reading until \"" + visibleBytes(delimiter) + "\": " + error);
     }
   }
 }
@@ -145,12 +146,12 @@ ReadResult TextClient::readUntil(std::string_view delimiter) {
 testing::AssertionResult TextClient::expectClosed() {
   auto deadline = std::chrono::steady_clock::now() + timeout_;
   if (!buffer_.empty()) {
-    return testing::AssertionFailure() << "expected close, but unread bytes: \"" << visible(buffer_) << '"';
+    return testing::AssertionFailure() << "expected close, but unread bytes: \"" << visibleBytes(buffer_) << '"';
   }
   std::string error = fill(deadline);
   if (peer_closed_) return testing::AssertionSuccess();
   if (error.empty()) {
-    return testing::AssertionFailure() << "expected close, but received \"" << visible(buffer_) << '"';
+    return testing::AssertionFailure() << "expected close, but received \"" << visibleBytes(buffer_) << '"';
   }
   return testing::AssertionFailure() << "expected close: " << error;
 }

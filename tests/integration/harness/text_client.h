@@ -19,6 +19,9 @@ struct ReadResult {
   bool ok() const { return error.empty(); }
 };
 
+// Control bytes made visible ("\r\n" -> "\\r\\n"), for failure messages.
+std::string visibleBytes(std::string_view bytes, size_t limit = 2048);
+
 bool operator==(const ReadResult& result, std::string_view expected);
 void PrintTo(const ReadResult& result, std::ostream* os);
 

@@ -23,7 +23,7 @@ void header(std::ostringstream& out, const char* name, const char* type, const c
 }
 
 struct BackendTotals {
-  uint64_t requests = 0, errors = 0, count = 0;
+  uint64_t requests = 0, errors = 0, zero_copy_bytes = 0, count = 0;
   int64_t connected = 0, ejected = 0;
   double sum = 0;
   std::array<uint64_t, net::kLatencyBounds.size() + 1> buckets{};
@@ -39,6 +39,7 @@ std::map<std::pair<std::string, std::string>, BackendTotals> backendTotals(const
         const net::BackendCounters& c = upstream->counters();
         t.requests += c.requests.get();
         t.errors += c.errors.get();
+        t.zero_copy_bytes += c.zero_copy_bytes.get();
         t.connected += c.connected.get();
         t.ejected += c.ejected.get();
         t.count += c.latency.count();
@@ -92,6 +93,11 @@ void renderBackends(std::ostringstream& out, const ProxyServer& server) {
   for (const auto& [key, t] : totals) out << "vcproxy_backend_requests_total{" << labels(key) << "} " << t.requests << '\n';
   header(out, "vcproxy_backend_errors_total", "counter", "Requests answered with an error because of the backend (down, timeout).");
   for (const auto& [key, t] : totals) out << "vcproxy_backend_errors_total{" << labels(key) << "} " << t.errors << '\n';
+  header(out, "vcproxy_backend_zero_copy_bytes_total", "counter",
+         "Reply bytes sent to clients from the buffer they were read into, never copied (memcached values of 4 KiB and more).");
+  for (const auto& [key, t] : totals) {
+    out << "vcproxy_backend_zero_copy_bytes_total{" << labels(key) << "} " << t.zero_copy_bytes << '\n';
+  }
   header(out, "vcproxy_backend_connections", "gauge", "Open connections to the backend.");
   for (const auto& [key, t] : totals) out << "vcproxy_backend_connections{" << labels(key) << "} " << t.connected << '\n';
   header(out, "vcproxy_backend_ejected", "gauge",

@@ -169,14 +169,19 @@ size_t forEachValueEntry(std::string_view reply,
   });
 }
 
-size_t restoreMcReply(McVerb verb, std::string_view reply, KeyRestoreFn restore, std::string& out) {
+size_t restoreMcReply(McVerb verb, std::string_view reply, KeyRestoreFn restore, std::string& out,
+                      const TakeBlockFn& take_block) {
+  out.reserve(out.size() + reply.size());  // a restored key is never longer than the stored one
+  const auto append_block = [&](std::string_view block) {
+    if (!take_block || !take_block(block)) out.append(block);
+  };
   if (isRetrieval(verb)) {
     size_t values = 0;
     const size_t end = walkValues(reply, [&](std::string_view line, std::string_view key, std::string_view block) {
       out.append("VALUE ");
       out.append(restore(key));
       out.append(line.substr(6 + key.size()));
-      out.append(block);
+      append_block(block);
       ++values;
     });
     out.append(reply.substr(end));
@@ -186,7 +191,7 @@ size_t restoreMcReply(McVerb verb, std::string_view reply, KeyRestoreFn restore,
     const size_t newline = findLineEnd(reply);
     restoreMetaLine(verb, lineBefore(reply, newline), restore, out);
     out.append("\r\n");
-    out.append(reply.substr(newline + 1));
+    if (newline + 1 < reply.size()) append_block(reply.substr(newline + 1));
     return 0;
   }
   out.append(reply);

@@ -26,11 +26,17 @@ McReplyFrame frameMcReply(McVerb verb, std::string_view input, size_t resume_at 
 // Maps a key from the backend back to the client's key (always a suffix of it).
 using KeyRestoreFn = std::string_view (*)(std::string_view stored_key);
 
+// Offered each data block (value and "\r\n") of a reply being restored: true if it takes the
+// block (to send it from where it is; it belongs at the current end of `out`), false to have it
+// copied into `out`.
+using TakeBlockFn = std::function<bool(std::string_view block)>;
+
 // Appends `reply` to `out` with every key it carries restored: VALUE lines, the meta `k` flag,
 // the key of `ME`. A returned key is taken as base64 when it decodes to a versioned key (memcached
 // writes keys of binary items in base64, whatever the request said). `reply` must be one complete,
 // framed reply (see frameMcReply). Returns the number of VALUE entries restored (retrieval).
-size_t restoreMcReply(McVerb verb, std::string_view reply, KeyRestoreFn restore, std::string& out);
+size_t restoreMcReply(McVerb verb, std::string_view reply, KeyRestoreFn restore, std::string& out,
+                      const TakeBlockFn& take_block = nullptr);
 
 // Calls `visit` with the key of every VALUE line of a complete retrieval reply.
 void forEachValueKey(std::string_view reply, const std::function<void(std::string_view key)>& visit);

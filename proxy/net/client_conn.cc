@@ -83,11 +83,10 @@ void ClientConn::decodeInput() {
 void ClientConn::flushReplies() {
   dirty_ = false;
   if (closed_) return;
-  std::string& out = io_.output();
   if (!replies_.empty() && replies_.front()->ready) last_activity_ms_ = uv_now(worker_.loop());
   while (!replies_.empty() && replies_.front()->ready) {
     Pending& front = *replies_.front();
-    out.append(front.reply);
+    io_.send(std::move(front.reply), std::move(front.slices));
     const bool close_after = front.close_after;
     replies_.pop_front();
     if (close_after) return finish();

@@ -62,7 +62,9 @@ Listener::Listener(Worker& worker, const ListenerSpec& spec)
             [&worker]() -> const route::Rewriter& { return worker.rewriter(); },
             RedisUpstream::Credentials{spec_.backend_username, spec_.backend_password});
       } else {
-        upstream = std::make_unique<McUpstream>(worker_.loop(), optionsFor(server), worker_.scratch(), worker_);
+        // No scratch buffer: replies are read into the connection's own buffer, so large values
+        // can be sent to clients from there (see McUpstream::deliver).
+        upstream = std::make_unique<McUpstream>(worker_.loop(), optionsFor(server), std::span<char>{}, worker_);
       }
       upstream->setObserver([this, server](UpstreamEvent event) { onUpstreamEvent(server, event); });
       upstreams_.push_back(std::move(upstream));

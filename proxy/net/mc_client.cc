@@ -73,6 +73,7 @@ PendingPtr McClientConn::makePending(const codec::McRequest& request, bool rewri
   pending->cache_id = first_cache_;
   pending->one_cache = one_cache_;
   pending->client = this;
+  pending->may_slice = true;  // parts of a fan-out are Pendings of their own, merged by copying
   return pending;
 }
 

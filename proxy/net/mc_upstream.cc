@@ -21,13 +21,22 @@ std::string McUpstream::deliver(Pending& pending, std::string_view reply) {
   pending.reply.clear();
   const bool meta = codec::isMeta(pending.verb);
   const bool hidden = pending.noreply && (!meta || codec::isHiddenByQuietMode(pending.verb, reply));
+  // Large values go to the client from the buffer they were read into, not copied.
+  std::shared_ptr<const char[]> block;
+  const auto take_block = [&](std::string_view bytes) {
+    if (!pending.may_slice || bytes.size() < kMinSliceBytes) return false;
+    if (block == nullptr && (block = inputBlock()) == nullptr) return false;
+    pending.slices.push_back({pending.reply.size(), bytes, block});
+    counters().zero_copy_bytes.add(bytes.size());
+    return true;
+  };
   if (!pending.keys_rewritten) {
-    if (!hidden) pending.reply.assign(reply);
+    if (!hidden && !take_block(reply)) pending.reply.assign(reply);
     return {};
   }
   // A hidden reply is a miss or a write (EN, HD...): nothing there to restore or count.
   if (hidden) return {};
-  const size_t values = codec::restoreMcReply(pending.verb, reply, &route::Rewriter::restore, pending.reply);
+  const size_t values = codec::restoreMcReply(pending.verb, reply, &route::Rewriter::restore, pending.reply, take_block);
   countMcHits(worker_, pending, reply, values);
   return {};
 }

@@ -59,6 +59,7 @@ struct BackendCounters {
   Gauge connected;      // 1 while the connection is up
   Gauge ejected;        // 1 while its backend is ejected from the pool (auto_eject_hosts)
   Histogram latency;    // request sent to reply received
+  Counter zero_copy_bytes;  // reply bytes sent to clients from the buffer they were read into
 };
 
 struct ListenerCounters {

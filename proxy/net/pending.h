@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "proxy/codec/mc_verb.h"
+#include "proxy/net/slice.h"
 
 namespace vcproxy::codec {
 struct RedisCommand;
@@ -45,6 +46,8 @@ struct Pending {
   uint64_t started_ms = 0;        // loop time when sent, for the request timeout
   uint64_t started_ns = 0;        // for the latency histogram
   std::string reply;              // what the client receives (may be empty: hidden)
+  std::vector<Slice> slices;      // large values spliced into `reply`, sent from the backend's buffer
+  bool may_slice = false;         // the client sends the reply as it is (no fan-out merges it)
   ReplySink* client = nullptr;    // null once the client has gone away (or for the proxy's own requests)
   std::shared_ptr<void> keep_alive;  // what `client` points to when it is not a client (a fan-out)
 

@@ -6,7 +6,7 @@ constexpr size_t kReadChunk = 16 * 1024;
 }
 
 StreamIo::StreamIo(uv_loop_t* loop, bool is_unix, Callbacks callbacks, std::span<char> scratch)
-    : handle_(new Handle), callbacks_(std::move(callbacks)), scratch_(scratch) {
+    : handle_(new Handle), callbacks_(std::move(callbacks)), scratch_(scratch), input_(scratch.empty()) {
   handle_->owner = this;
   if (is_unix) {
     uv_pipe_init(loop, &handle_->pipe, 0);
@@ -49,9 +49,36 @@ void StreamIo::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
   }
 }
 
+void StreamIo::appendSlice(std::string_view bytes, std::shared_ptr<const void> keep) {
+  if (bytes.empty()) return;
+  output_slices_.push_back({output_.size(), bytes, std::move(keep)});
+  output_sliced_ += bytes.size();
+}
+
+void StreamIo::send(std::string&& text, std::vector<Slice>&& slices) {
+  // Large text is moved, not copied: its pieces between the slices become slices of it.
+  std::shared_ptr<const std::string> moved;
+  if (text.size() >= kMinSliceBytes) moved = std::make_shared<const std::string>(std::move(text));
+  const std::string_view all = moved ? std::string_view(*moved) : std::string_view(text);
+  const auto put = [&](std::string_view piece) {
+    if (moved) {
+      appendSlice(piece, moved);
+    } else {
+      output_.append(piece);
+    }
+  };
+  size_t at = 0;
+  for (Slice& slice : slices) {
+    put(all.substr(at, slice.at - at));
+    at = slice.at;
+    appendSlice(slice.bytes, std::move(slice.keep));
+  }
+  put(all.substr(at));
+}
+
 void StreamIo::flush() {
   if (closing_ || write_in_flight_) return;
-  if (!output_.empty()) {
+  if (!output_.empty() && output_slices_.empty()) {
     uv_buf_t buf = uv_buf_init(output_.data(), static_cast<unsigned>(output_.size()));
     const int written = uv_try_write(stream(), &buf, 1);
     if (written > 0) {
@@ -59,17 +86,7 @@ void StreamIo::flush() {
       sent_ += static_cast<uint64_t>(written);
     }
   }
-  if (!output_.empty()) {
-    writing_.swap(output_);
-    uv_buf_t buf = uv_buf_init(writing_.data(), static_cast<unsigned>(writing_.size()));
-    write_in_flight_ = true;
-    const int rc = uv_write(&write_req_, stream(), &buf, 1, &StreamIo::onWrite);
-    if (rc != 0) {
-      write_in_flight_ = false;
-      callbacks_.on_eof(rc);
-    }
-    return;
-  }
+  if (!output_.empty() || !output_slices_.empty()) return writeParts();
   if (close_after_flush_) {
     close();
   } else if (callbacks_.on_drained) {
@@ -77,11 +94,39 @@ void StreamIo::flush() {
   }
 }
 
+// Hands everything queued to libuv as one write: the text, split where the slices go.
+void StreamIo::writeParts() {
+  writing_.swap(output_);
+  writing_slices_.swap(output_slices_);
+  writing_size_ = writing_.size() + output_sliced_;
+  output_sliced_ = 0;
+  parts_.clear();
+  size_t at = 0;
+  const auto add = [this](const char* data, size_t size) {
+    parts_.push_back(uv_buf_init(const_cast<char*>(data), static_cast<unsigned>(size)));
+  };
+  for (const Slice& slice : writing_slices_) {
+    if (slice.at > at) add(writing_.data() + at, slice.at - at);
+    add(slice.bytes.data(), slice.bytes.size());
+    at = slice.at;
+  }
+  if (writing_.size() > at) add(writing_.data() + at, writing_.size() - at);
+  write_in_flight_ = true;
+  // libuv copies the array of parts; the bytes stay untouched until onWrite.
+  const int rc = uv_write(&write_req_, stream(), parts_.data(), static_cast<unsigned>(parts_.size()), &StreamIo::onWrite);
+  if (rc != 0) {
+    write_in_flight_ = false;
+    callbacks_.on_eof(rc);
+  }
+}
+
 void StreamIo::onWrite(uv_write_t* req, int status) {
   auto* self = static_cast<StreamIo*>(req->data);
   self->write_in_flight_ = false;
-  if (status == 0) self->sent_ += self->writing_.size();
+  if (status == 0) self->sent_ += self->writing_size_;
   self->writing_.clear();
+  self->writing_slices_.clear();  // gives the lent blocks back
+  self->writing_size_ = 0;
   if (self->closing_) return;
   if (status != 0) {
     self->callbacks_.on_eof(status);
@@ -94,7 +139,7 @@ uint64_t StreamIo::bytesSent() const {
   if (!write_in_flight_ || closing_) return sent_;
   // libuv lowers the queue size as the kernel takes each part of the write.
   const size_t queued = uv_stream_get_write_queue_size(&handle_->stream);
-  return sent_ + (writing_.size() > queued ? writing_.size() - queued : 0);
+  return sent_ + (writing_size_ > queued ? writing_size_ - queued : 0);
 }
 
 void StreamIo::closeAfterFlush() {

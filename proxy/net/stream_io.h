@@ -1,7 +1,9 @@
 // The libuv side of one connection: its handle, its input buffer and batched writes.
 //
 // Owners call `flush()` once per loop iteration (from the worker's check handle), so all the
-// replies produced in one iteration leave in one write.
+// replies produced in one iteration leave in one write. Small replies are copied together into
+// one text; large ones, and slices of other buffers, are handed to the kernel as they are, as
+// further parts of the same write (writev).
 #pragma once
 
 #include <uv.h>
@@ -9,8 +11,10 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "proxy/net/io_buffer.h"
+#include "proxy/net/slice.h"
 
 namespace vcproxy::net {
 
@@ -23,7 +27,8 @@ class StreamIo {
     std::function<void()> on_drained;               // every queued byte has been written
   };
 
-  // `scratch` (optional): the worker's shared read buffer, used while input() is empty.
+  // `scratch` (optional): the worker's shared read buffer, used while input() is empty. Without
+  // one, reads land in the connection's own buffer, kept between reads (see IoBuffer).
   StreamIo(uv_loop_t* loop, bool is_unix, Callbacks callbacks, std::span<char> scratch = {});
   StreamIo(const StreamIo&) = delete;
   StreamIo& operator=(const StreamIo&) = delete;
@@ -31,7 +36,9 @@ class StreamIo {
   uv_stream_t* stream() { return &handle_->stream; }
   IoBuffer& input() { return input_; }
   std::string& output() { return output_; }
-  size_t pendingOutput() const { return output_.size() + writing_.size(); }
+  // Appends `text` with `slices` spliced in; large text is moved rather than copied.
+  void send(std::string&& text, std::vector<Slice>&& slices);
+  size_t pendingOutput() const { return output_.size() + output_sliced_ + writing_size_; }
   // Bytes the kernel has taken so far (part of a write still in flight included).
   uint64_t bytesSent() const;
   void setOnClosed(std::function<void()> on_closed) { callbacks_.on_closed = std::move(on_closed); }
@@ -58,14 +65,21 @@ class StreamIo {
   static void onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   static void onWrite(uv_write_t* req, int status);
   static void onClose(uv_handle_t* handle);
+  void appendSlice(std::string_view bytes, std::shared_ptr<const void> keep);
+  void writeParts();
 
   Handle* handle_;
   Callbacks callbacks_;
   std::span<char> scratch_;
   bool reading_into_scratch_ = false;
   IoBuffer input_;
-  std::string output_;   // replies waiting for the next write
-  std::string writing_;  // bytes handed to libuv, untouched until the write completes
+  std::string output_;                 // replies waiting for the next write
+  std::vector<Slice> output_slices_;   // spliced into output_ at their offsets
+  size_t output_sliced_ = 0;           // bytes of output_slices_
+  std::string writing_;                // bytes handed to libuv, untouched until the write completes
+  std::vector<Slice> writing_slices_;
+  size_t writing_size_ = 0;            // bytes of the write in flight, slices included
+  std::vector<uv_buf_t> parts_;        // scratch: the parts of one write
   uv_write_t write_req_{};
   bool write_in_flight_ = false;
   uint64_t sent_ = 0;  // bytes of completed writes

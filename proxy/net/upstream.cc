@@ -157,6 +157,7 @@ void Upstream::fail(const std::string& reason) {
   for (auto& pending : failed) {
     if (pending->client == nullptr) continue;
     pending->reply = silentOnError(*pending) ? std::string() : reply;
+    pending->slices.clear();
     pending->client->onReplyReady(*pending);
   }
   notify(UpstreamEvent::kFailed);

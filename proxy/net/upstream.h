@@ -89,6 +89,9 @@ class Upstream {
     return std::nullopt;
   }
   uv_loop_t* loop() const { return loop_; }
+  // The block the reply being delivered was read into, to send parts of it without copying;
+  // null when it may not be kept (read into the worker's scratch buffer).
+  std::shared_ptr<const char[]> inputBlock() const { return io_ != nullptr ? io_->input().share() : nullptr; }
 
  private:
   enum class State { kIdle, kConnecting, kConnected, kBackoff };

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # vcproxy benchmark suite: the one command.
 #
-#   tests/bench/run.sh [--reps N] [--duration SECONDS] [--quick] [--out DIR] [--vcproxy PATH] [--no-build]
+#   tests/bench/run.sh [--reps N] [--duration SECONDS] [--quick] [--only PART] [--out DIR] [--vcproxy PATH] [--no-build]
 #
 #   --reps N          repetitions of every throughput load (default 5; --quick: 1)
 #   --duration S      seconds per memcaslap run; also scales redis-benchmark's request counts (default 10; --quick: 2)
 #   --quick           1 repetition of 2 s: checks that every part works end to end (figures are not meaningful)
+#   --only PART       one part alone: throughput, callgrind or rss (a few minutes for callgrind; to iterate)
 #   --out DIR         where results go (default build/bench): results.md, raw.tsv, logs/, callgrind/
 #   --vcproxy PATH    the binary to measure (default build/release/proxy/vcproxy, built with the release preset)
 #   --no-build        do not run cmake for the release build
@@ -30,13 +31,14 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 
-reps="" duration="" quick=0 build=1 out_dir="$ROOT/build/bench" vcproxy_bin="$ROOT/build/release/proxy/vcproxy"
+reps="" duration="" quick=0 only="" build=1 out_dir="$ROOT/build/bench" vcproxy_bin="$ROOT/build/release/proxy/vcproxy"
 usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 while (($#)); do
   case "$1" in
     --reps) reps=${2:?}; shift 2 ;;
     --duration) duration=${2:?}; shift 2 ;;
     --quick) quick=1; shift ;;
+    --only) only=${2:?}; shift 2 ;;
     --out) out_dir=${2:?}; shift 2 ;;
     --vcproxy) vcproxy_bin=${2:?}; shift 2 ;;
     --no-build) build=0; shift ;;
@@ -46,6 +48,9 @@ while (($#)); do
 done
 if ((quick)); then reps=${reps:-1}; duration=${duration:-2}; else reps=${reps:-5}; duration=${duration:-10}; fi
 [[ $reps =~ ^[1-9][0-9]*$ && $duration =~ ^[1-9][0-9]*$ ]] || { echo "--reps and --duration take positive integers" >&2; exit 2; }
+[[ $only =~ ^(|throughput|callgrind|rss)$ ]] || { echo "--only takes throughput, callgrind or rss" >&2; exit 2; }
+# runs PART: whether this run measures PART.
+runs() { [[ -z $only || $only == "$1" ]]; }
 
 IDLE_CONNS=10000        # idle client connections for the RSS figure
 CG_REQUESTS=20000       # requests of the callgrind stream
@@ -310,6 +315,7 @@ redis_targets=(direct twemproxy)
 ((vc_redis)) && redis_targets=(direct vcproxy twemproxy)
 load_avg_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
+runs throughput || reps=0
 for ((rep = 1; rep <= reps; rep++)); do
   log "repetition $rep/$reps"
   for load in getset mget10 mget100; do
@@ -417,34 +423,36 @@ callgrind_proxy() {
   fi
 }
 
-log "callgrind: the same request streams through vcproxy and nutcracker"
-cg_ports=("${spare_ports[@]}")
-# cg_vcproxy NAME TARGET PHASES CACHES [gen_config options]: vcproxy with 1 worker in front of memcached
-cg_vcproxy() {
-  gen vcproxy --listen "${cg_ports[0]}" --backend "$mc_port" --admin "${cg_ports[1]}" --workers 1 --caches "$4" \
-    "${@:5}" >"$work/$1-callgrind.yaml"
-  callgrind_proxy "$1" "$2" memcache "$3" "${cg_ports[0]}" "http://127.0.0.1:${cg_ports[1]}/readyz" \
-    "$vcproxy_bin" --config "$work/$1-callgrind.yaml"
-}
-cg_vcproxy vcproxy vcproxy cg_phases_memcache 1
-gen nutcracker --mc-listen "${cg_ports[0]}" --mc-backend "$mc_port" \
-  --redis-listen "${cg_ports[2]}" --redis-backend "$redis_port" >"$work/nutcracker-callgrind.yml"
-# One nutcracker config serves both pools; each protocol gets its own callgrind run.
-callgrind_proxy nutcracker twemproxy memcache cg_phases_memcache "${cg_ports[0]}" tcp \
-  nutcracker -c "$work/nutcracker-callgrind.yml" -a 127.0.0.1 -s "${cg_ports[1]}" -o "$logs/nutcracker-callgrind.out"
-if ((vc_redis)); then
-  gen vcproxy --protocol redis --listen "${cg_ports[2]}" --backend "$redis_port" --admin "${cg_ports[1]}" \
-    --workers 1 >"$work/vcproxy-redis-callgrind.yaml"
-  callgrind_proxy vcproxy vcproxy redis cg_phases_redis "${cg_ports[2]}" "http://127.0.0.1:${cg_ports[1]}/readyz" \
-    "$vcproxy_bin" --config "$work/vcproxy-redis-callgrind.yaml"
+if runs callgrind; then
+  log "callgrind: the same request streams through vcproxy and nutcracker"
+  cg_ports=("${spare_ports[@]}")
+  # cg_vcproxy NAME TARGET PHASES CACHES [gen_config options]: vcproxy with 1 worker in front of memcached
+  cg_vcproxy() {
+    gen vcproxy --listen "${cg_ports[0]}" --backend "$mc_port" --admin "${cg_ports[1]}" --workers 1 --caches "$4" \
+      "${@:5}" >"$work/$1-callgrind.yaml"
+    callgrind_proxy "$1" "$2" memcache "$3" "${cg_ports[0]}" "http://127.0.0.1:${cg_ports[1]}/readyz" \
+      "$vcproxy_bin" --config "$work/$1-callgrind.yaml"
+  }
+  cg_vcproxy vcproxy vcproxy cg_phases_memcache 1
+  gen nutcracker --mc-listen "${cg_ports[0]}" --mc-backend "$mc_port" \
+    --redis-listen "${cg_ports[2]}" --redis-backend "$redis_port" >"$work/nutcracker-callgrind.yml"
+  # One nutcracker config serves both pools; each protocol gets its own callgrind run.
+  callgrind_proxy nutcracker twemproxy memcache cg_phases_memcache "${cg_ports[0]}" tcp \
+    nutcracker -c "$work/nutcracker-callgrind.yml" -a 127.0.0.1 -s "${cg_ports[1]}" -o "$logs/nutcracker-callgrind.out"
+  if ((vc_redis)); then
+    gen vcproxy --protocol redis --listen "${cg_ports[2]}" --backend "$redis_port" --admin "${cg_ports[1]}" \
+      --workers 1 >"$work/vcproxy-redis-callgrind.yaml"
+    callgrind_proxy vcproxy vcproxy redis cg_phases_redis "${cg_ports[2]}" "http://127.0.0.1:${cg_ports[1]}/readyz" \
+      "$vcproxy_bin" --config "$work/vcproxy-redis-callgrind.yaml"
+  fi
+  callgrind_proxy nutcracker twemproxy redis cg_phases_redis "${cg_ports[2]}" tcp \
+    nutcracker -c "$work/nutcracker-callgrind.yml" -a 127.0.0.1 -s "${cg_ports[1]}" -o "$logs/nutcracker-callgrind.out"
+  # The key matcher, without the noise of throughput: the same get/set stream with 10 and 10,000 caches.
+  # Both keep their versions in redis (db 1): under callgrind, loading 10,000 versions from the memcached
+  # store takes longer than the store's 500 ms operation timeout, so vcproxy would never become ready.
+  cg_vcproxy vcproxy-10 vc10 cg_phases_getset 10 --version-store "redis://127.0.0.1:$redis_port/1"
+  cg_vcproxy vcproxy-10000 vc10000 cg_phases_getset 10000 --version-store "redis://127.0.0.1:$redis_port/1"
 fi
-callgrind_proxy nutcracker twemproxy redis cg_phases_redis "${cg_ports[2]}" tcp \
-  nutcracker -c "$work/nutcracker-callgrind.yml" -a 127.0.0.1 -s "${cg_ports[1]}" -o "$logs/nutcracker-callgrind.out"
-# The key matcher, without the noise of throughput: the same get/set stream with 10 and 10,000 caches.
-# Both keep their versions in redis (db 1): under callgrind, loading 10,000 versions from the memcached
-# store takes longer than the store's 500 ms operation timeout, so vcproxy would never become ready.
-cg_vcproxy vcproxy-10 vc10 cg_phases_getset 10 --version-store "redis://127.0.0.1:$redis_port/1"
-cg_vcproxy vcproxy-10000 vc10000 cg_phases_getset 10000 --version-store "redis://127.0.0.1:$redis_port/1"
 
 # --- resident memory per idle connection ---------------------------------------------------------------
 # rss_conns TARGET PORT PID: opens IDLE_CONNS idle connections to PORT, reads VmRSS of PID before/after.
@@ -481,18 +489,20 @@ rss_conns() {
   log "  rss $target: $before KiB -> $after KiB with $IDLE_CONNS idle connections -> ${touched:-?} KiB after one get each"
 }
 
-log "resident memory with $IDLE_CONNS idle connections"
-gen vcproxy --listen "${cg_ports[0]}" --backend "$mc_port" --admin "${cg_ports[1]}" >"$work/vcproxy-rss.yaml"
-if start_vcproxy vcproxy-rss "$work/vcproxy-rss.yaml" "${cg_ports[1]}"; then
-  vc_rss_pid=$started
-  rss_conns vcproxy "${cg_ports[0]}" "$vc_rss_pid"
-  stop "$vc_rss_pid"
+if runs rss; then
+  log "resident memory with $IDLE_CONNS idle connections"
+  gen vcproxy --listen "${cg_ports[0]}" --backend "$mc_port" --admin "${cg_ports[1]}" >"$work/vcproxy-rss.yaml"
+  if start_vcproxy vcproxy-rss "$work/vcproxy-rss.yaml" "${cg_ports[1]}"; then
+    vc_rss_pid=$started
+    rss_conns vcproxy "${cg_ports[0]}" "$vc_rss_pid"
+    stop "$vc_rss_pid"
+  fi
+  gen nutcracker --mc-listen "${cg_ports[0]}" --mc-backend "$mc_port" >"$work/nutcracker-rss.yml"
+  start nutcracker-rss nutcracker -c "$work/nutcracker-rss.yml" -a 127.0.0.1 -s "${cg_ports[1]}" -o "$logs/nutcracker-rss.out"
+  nc_rss_pid=$started
+  if util wait-tcp "${cg_ports[0]}" 10; then rss_conns twemproxy "${cg_ports[0]}" "$nc_rss_pid"; fi
+  stop "$nc_rss_pid"
 fi
-gen nutcracker --mc-listen "${cg_ports[0]}" --mc-backend "$mc_port" >"$work/nutcracker-rss.yml"
-start nutcracker-rss nutcracker -c "$work/nutcracker-rss.yml" -a 127.0.0.1 -s "${cg_ports[1]}" -o "$logs/nutcracker-rss.out"
-nc_rss_pid=$started
-if util wait-tcp "${cg_ports[0]}" 10; then rss_conns twemproxy "${cg_ports[0]}" "$nc_rss_pid"; fi
-stop "$nc_rss_pid"
 cleanup
 
 # --- report ---------------------------------------------------------------------------------------------

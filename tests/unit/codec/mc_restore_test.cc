@@ -104,6 +104,29 @@ TEST(McRestoreTest, AppendsToTheOutput) {
   EXPECT_EQ(out, "STORED\r\nVALUE k 0 1\r\nx\r\nEND\r\n");
 }
 
+// Blocks a taker accepts are left out of the text, which stops exactly where each belongs; the
+// others are copied. Spliced back at those offsets, the reply is the fully copied one.
+TEST(McRestoreTest, TakenBlocksAreLeftOutWhereTheyBelong) {
+  for (const auto& [verb, reply] : std::vector<std::pair<McVerb, std::string>>{
+           {V::kGet, "VALUE v1:a 0 5\r\nhello\r\nVALUE v1:b 0 2\r\nhi\r\nVALUE v1:c 0 6\r\nthere!\r\nEND\r\n"},
+           {V::kMetaGet, "VA 5 kv1:a\r\nhello\r\n"},
+           {V::kMetaGet, "HD kv1:a\r\n"}}) {
+    std::string out;
+    std::vector<std::pair<size_t, std::string>> taken;
+    restoreMcReply(verb, reply, stripPrefix, out, [&](std::string_view block) {
+      if (block.size() < 5) return false;  // "hi\r\n" is copied
+      EXPECT_GE(block.data(), reply.data());  // a part of the reply itself, not a copy
+      EXPECT_LE(block.data() + block.size(), reply.data() + reply.size());
+      taken.emplace_back(out.size(), std::string(block));
+      return true;
+    });
+    std::string spliced = out;
+    for (auto it = taken.rbegin(); it != taken.rend(); ++it) spliced.insert(it->first, it->second);
+    EXPECT_EQ(spliced, restore(verb, reply)) << escape(reply);
+    EXPECT_EQ(taken.size(), verb == V::kGet ? 2u : reply.starts_with("VA") ? 1u : 0u) << escape(reply);
+  }
+}
+
 struct QuietCase {
   McVerb verb;
   std::string reply;

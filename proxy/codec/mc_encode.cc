@@ -2,7 +2,8 @@
 
 namespace vcproxy::codec {
 
-void encodeMcRequest(const McRequest& request, std::span<const std::string_view> keys, std::string& out) {
+void encodeMcRequest(const McRequest& request, std::span<const std::string_view> keys, std::string& out,
+                     bool with_data) {
   const size_t n = request.tokens.size();
   const bool meta = isMeta(request.verb);
   const bool quiet_capable = meta && request.verb != McVerb::kMetaDebug;  // `me` has no flags but b
@@ -21,7 +22,7 @@ void encodeMcRequest(const McRequest& request, std::span<const std::string_view>
     out.append(token);
   }
   out.append("\r\n");
-  if (hasDataBlock(request.verb)) {
+  if (with_data && hasDataBlock(request.verb)) {
     out.append(request.value);
     out.append("\r\n");
   }

@@ -12,6 +12,8 @@ namespace vcproxy::codec {
 // Appends `request` to `out` with its keys replaced by `keys` (one per key, in order; base64
 // already applied for meta `b`; an empty key is left out). `noreply` and meta `q` are dropped: on a shared upstream
 // connection every request must get exactly one reply, and the proxy applies them itself.
-void encodeMcRequest(const McRequest& request, std::span<const std::string_view> keys, std::string& out);
+// `with_data` false: the data block is left for the caller to send from where it is.
+void encodeMcRequest(const McRequest& request, std::span<const std::string_view> keys, std::string& out,
+                     bool with_data = true);
 
 }  // namespace vcproxy::codec

@@ -87,7 +87,12 @@ void McClientConn::forwardTo(uint32_t server, const codec::McRequest& request, b
   std::string why;
   Upstream* upstream = listener_.upstreamFor(server, why);
   if (upstream == nullptr) return refuse(request, why);
-  codec::encodeMcRequest(request, wire_keys_, upstream->output());
+  // A large value goes upstream from the client's buffer, when it is there (not in the worker's
+  // scratch buffer, which the next read reuses).
+  std::shared_ptr<const char[]> block;
+  if (codec::hasDataBlock(request.verb) && request.value.size() >= kMinSliceBytes) block = io_.input().share();
+  codec::encodeMcRequest(request, wire_keys_, upstream->output(), block == nullptr);
+  if (block != nullptr) upstream->sendSlice({request.value.data(), request.value.size() + 2}, std::move(block));
   PendingPtr pending = makePending(request, rewritten);
   expectReply(pending);
   upstream->push(std::move(pending));

@@ -38,6 +38,8 @@ class StreamIo {
   std::string& output() { return output_; }
   // Appends `text` with `slices` spliced in; large text is moved rather than copied.
   void send(std::string&& text, std::vector<Slice>&& slices);
+  // Appends bytes that stay where they are, kept valid by `keep`, until written.
+  void appendSlice(std::string_view bytes, std::shared_ptr<const void> keep);
   size_t pendingOutput() const { return output_.size() + output_sliced_ + writing_size_; }
   // Bytes the kernel has taken so far (part of a write still in flight included).
   uint64_t bytesSent() const;
@@ -65,7 +67,6 @@ class StreamIo {
   static void onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   static void onWrite(uv_write_t* req, int status);
   static void onClose(uv_handle_t* handle);
-  void appendSlice(std::string_view bytes, std::shared_ptr<const void> keep);
   void writeParts();
 
   Handle* handle_;

@@ -15,6 +15,14 @@ Upstream::Upstream(uv_loop_t* loop, UpstreamOptions options, std::span<char> scr
 
 std::string& Upstream::output() { return state_ == State::kConnected ? io_->output() : queued_; }
 
+void Upstream::sendSlice(std::string_view bytes, std::shared_ptr<const void> keep) {
+  if (state_ == State::kConnected) {
+    io_->appendSlice(bytes, std::move(keep));
+  } else {
+    queued_.append(bytes);  // still connecting: the queue is one text
+  }
+}
+
 void Upstream::push(PendingPtr pending) {
   pending->started_ms = uv_now(loop_);
   pending->started_ns = uv_hrtime();

@@ -54,6 +54,8 @@ class Upstream {
   }
   // Append an encoded request to output(), then push() its pending slot.
   std::string& output();
+  // Appends bytes to output() without copying them while `keep` holds them (a large value).
+  void sendSlice(std::string_view bytes, std::shared_ptr<const void> keep);
   void push(PendingPtr pending);
   void flush();  // sends what output() holds (the worker calls it once per loop iteration)
   // Closes the connection and timers for good (worker shutdown); pending requests fail.

@@ -239,5 +239,22 @@ TEST(McRequestTest, ValidTextKeyBytes) {
   EXPECT_FALSE(isValidTextKey("\x1f"));
 }
 
+// Every byte value at every position of keys of 1 to 24 bytes (the check reads 8 bytes at a
+// time, then one by one), among bytes that are valid on either side of 0x21 and 0x7f.
+TEST(McRequestTest, ValidTextKeyBytesAtEveryPosition) {
+  for (size_t size = 1; size <= 24; ++size) {
+    for (const char filler : {'!', '~', '\x80', '\xff'}) {
+      for (size_t at = 0; at < size; ++at) {
+        for (int b = 0; b < 256; ++b) {
+          std::string key(size, filler);
+          key[at] = static_cast<char>(b);
+          const bool valid = b > ' ' && b != 0x7f;
+          ASSERT_EQ(isValidTextKey(key), valid) << "size " << size << " at " << at << " byte " << b;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace vcproxy::codec

@@ -61,6 +61,13 @@ std::string RedisClientConn::requestTimeoutReply(uint32_t timeout_ms) const {
 }
 
 void RedisClientConn::processInput() {
+  decodeRequests();
+  // The worker flushes only the shared connections: a pinned one sends what this read asked for
+  // in one write.
+  if (pinned_ != nullptr) pinned_->flush();
+}
+
+void RedisClientConn::decodeRequests() {
   IoBuffer& in = io_.input();
   while (!closed() && !in.empty()) {
     if (pauseIfOverloaded()) break;
@@ -149,7 +156,7 @@ void RedisClientConn::handleRequest(const codec::RespRequest& request) {
   const bool flush = equalsIgnoreCase(name, "flushall") || equalsIgnoreCase(name, "flushdb");
   // RESP2 subscribed: what comes back is relayed as messages. RESP3: (un)subscribing is
   // answered by pushes only, which are relayed in order as they come.
-  if (subscribed_ || (resp3_ && isSubscription(name))) return upstream->flush();
+  if (subscribed_ || (resp3_ && isSubscription(name))) return;  // pinned: flushed after this read
   expectReply(pending);
   upstream->push(std::move(pending));
   if (listener_.spec().backend_holds_versions) {
@@ -157,7 +164,6 @@ void RedisClientConn::handleRequest(const codec::RespRequest& request) {
     else if (flush || (exec && flush_in_multi_)) restoreVersionsAfterFlush(*upstream);
     if (exec) flush_in_multi_ = false;
   }
-  if (upstream == pinned_) pinned_->flush();  // the worker flushes only the shared connections
 }
 
 void RedisClientConn::refuse(std::string_view reply) {

@@ -39,6 +39,7 @@ class RedisClientConn final : public ClientConn {
   // changed for them, though Redis saw no write.
   void onVersionsChanged() override;
   void processInput() override;
+  void decodeRequests();
   std::string requestTimeoutReply(uint32_t timeout_ms) const override;
   bool idleExempt() const override { return subscribed_; }
   void onClosing() override;

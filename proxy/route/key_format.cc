@@ -38,13 +38,18 @@ std::optional<VersionedKey> parseVersionedKey(std::string_view stored) {
   }
   std::string_view rest = stored.substr(kReservedMarker.size());
   VersionedKey parsed;
-  if (!takeField(rest, parsed.ns) || !takeField(rest, parsed.cache) || !takeField(rest, parsed.version)) {
+  if (!takeField(rest, parsed.ns) || !takeField(rest, parsed.cache)) {
     return std::nullopt;
   }
+  // The version has a fixed length: no search for its end.
+  if (rest.size() <= kVersionLength || rest[kVersionLength] != kKeyFieldSeparator) {
+    return std::nullopt;
+  }
+  parsed.version = rest.substr(0, kVersionLength);
   if (parsed.cache.empty() || !isValidVersion(parsed.version)) {
     return std::nullopt;
   }
-  parsed.key = rest;
+  parsed.key = rest.substr(kVersionLength + 1);
   return parsed;
 }
 

@@ -29,15 +29,6 @@ void fillRandom(std::span<unsigned char> buf) {
   }
 }
 
-// One lookup per byte: every key restored in a reply checks its version.
-constexpr std::array<bool, 256> kInAlphabet = [] {
-  std::array<bool, 256> table{};
-  for (char c : kVersionAlphabet) table[static_cast<unsigned char>(c)] = true;
-  return table;
-}();
-
-bool isAlphabetChar(char c) { return kInAlphabet[static_cast<unsigned char>(c)]; }
-
 }  // namespace
 
 std::string_view modeName(CacheMode mode) {
@@ -76,18 +67,6 @@ std::string newVersion() {
     }
   }
   return version;
-}
-
-bool isValidVersion(std::string_view version) {
-  if (version.size() != kVersionLength) {
-    return false;
-  }
-  for (char c : version) {
-    if (!isAlphabetChar(c)) {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace vcproxy::route

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -24,7 +25,21 @@ inline constexpr std::string_view kVersionAlphabet =
 // unavailable (a weak version could resurrect stale keys, so no fallback).
 std::string newVersion();
 
-// Exactly kVersionLength characters of kVersionAlphabet.
-bool isValidVersion(std::string_view version);
+// One lookup per byte.
+inline constexpr std::array<bool, 256> kInVersionAlphabet = [] {
+  std::array<bool, 256> table{};
+  for (char c : kVersionAlphabet) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
+// Exactly kVersionLength characters of kVersionAlphabet. Inline: every key restored in a reply
+// checks its version.
+inline bool isValidVersion(std::string_view version) {
+  if (version.size() != kVersionLength) return false;
+  for (char c : version) {
+    if (!kInVersionAlphabet[static_cast<unsigned char>(c)]) return false;
+  }
+  return true;
+}
 
 }  // namespace vcproxy::route

@@ -7,8 +7,9 @@
       N = 1: one cache "all" with pattern "*" (every key is versioned).
       N > 1: caches c0..c(N-2) with patterns "c<i>:*", then "all" with "*". The benchmark's keys
              match none of the "c<i>:*" patterns, so every key is tried against all N patterns.
-  gen_config.py nutcracker --mc-listen PORT --mc-backend PORT [--redis-listen PORT --redis-backend PORT]
-      One single-server pool per protocol, no ejection, one server connection (twemproxy's default).
+  gen_config.py nutcracker --mc-listen PORT --mc-backend PORT[,PORT...] [--redis-listen PORT --redis-backend PORT]
+      One pool per protocol (one server, or several memcached ports: ketama), no ejection, one
+      connection per server (twemproxy's default).
 """
 import argparse
 import sys
@@ -53,8 +54,8 @@ def nutcracker_config(args):
             "  auto_eject_hosts: false",
             f"  redis: {'true' if redis else 'false'}",
             "  servers:",
-            f"    - 127.0.0.1:{backend}:1",
         ]
+        lines += [f"    - 127.0.0.1:{port}:1" for port in str(backend).split(",")]
     return "\n".join(lines) + "\n"
 
 
@@ -71,7 +72,7 @@ def main():
     vc.add_argument("--version-store", help="redis://host:port/db or memcache://host:port (default: the backend)")
     nc = sub.add_parser("nutcracker")
     nc.add_argument("--mc-listen", type=int, required=True)
-    nc.add_argument("--mc-backend", type=int, required=True)
+    nc.add_argument("--mc-backend", required=True, help="a port, or comma-separated ports for a pool")
     nc.add_argument("--redis-listen", type=int)
     nc.add_argument("--redis-backend", type=int)
     args = parser.parse_args()

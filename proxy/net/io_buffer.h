@@ -86,8 +86,10 @@ class IoBuffer {
     if (start_ > 0 && !lent() && capacity_ - used >= min_free && used <= capacity_ / 2) {
       std::memmove(data_.get(), data_.get() + start_, used);
     } else {
-      size_t capacity = capacity_ ? capacity_ : kInitialCapacity;
-      while (capacity - used < min_free) capacity *= 2;
+      // Sized for what is needed now, not from the old capacity: a block left because it is lent
+      // may be much larger than what remains to read.
+      size_t capacity = kInitialCapacity;
+      while (capacity < used + min_free) capacity *= 2;
       auto bigger = std::make_shared_for_overwrite<char[]>(capacity);
       if (used) std::memcpy(bigger.get(), data_.get() + start_, used);
       data_ = std::move(bigger);

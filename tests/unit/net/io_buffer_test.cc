@@ -42,6 +42,21 @@ TEST(IoBufferTest, LentBytesSurviveCompactionGrowthAndEmptying) {
   }
 }
 
+// Moving off a lent block: the new block holds what is left plus the room asked for, however the
+// old block's size compares with either.
+TEST(IoBufferTest, MovesOffALentBlockKeepingEveryByte) {
+  IoBuffer buffer(true);
+  std::string bytes;
+  for (int i = 0; i < 3000; ++i) bytes += std::to_string(i % 10);
+  put(buffer, bytes + bytes + bytes + bytes);  // 12,000 bytes: more than the first block
+  const std::shared_ptr<const char[]> block = buffer.share();
+  buffer.consume(1);
+  auto [data, size] = buffer.writable(16 * 1024);
+  EXPECT_GE(size, 16u * 1024);
+  EXPECT_EQ(buffer.readable(), (bytes + bytes + bytes + bytes).substr(1));
+  EXPECT_NE(buffer.readable().data(), block.get() + 1);
+}
+
 TEST(IoBufferTest, KeptStorageIsReusedOnlyWhenNotLent) {
   IoBuffer lent(true);
   put(lent, "one");

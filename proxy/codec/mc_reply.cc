@@ -49,7 +49,7 @@ ValueLine parseValueLine(std::string_view line) {
 // A line followed by a data block of `bytes` bytes and "\r\n".
 McReplyFrame frameLineWithData(std::string_view input, size_t at, size_t line_size, uint32_t bytes) {
   const size_t total = at + line_size + bytes + 2;
-  if (input.size() < total) return {McReplyStatus::kNeedMore, at};
+  if (input.size() < total) return {McReplyStatus::kNeedMore, at, total};
   if (input.substr(total - 2, 2) != "\r\n") return {McReplyStatus::kInvalid, 0};
   return {McReplyStatus::kComplete, total};
 }

@@ -14,7 +14,8 @@ enum class McReplyStatus : uint8_t { kComplete, kNeedMore, kInvalid };
 
 struct McReplyFrame {
   McReplyStatus status = McReplyStatus::kNeedMore;
-  size_t size = 0;  // kComplete: bytes of the whole reply; kNeedMore: bytes already checked
+  size_t size = 0;    // kComplete: bytes of the whole reply; kNeedMore: bytes already checked
+  size_t needed = 0;  // kNeedMore inside a data block: bytes the reply takes at least (0: unknown)
 };
 
 // Frames the reply to a request of `verb` at the start of `input`. kInvalid means the backend

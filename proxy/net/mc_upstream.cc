@@ -11,7 +11,7 @@ Upstream::Frame McUpstream::frameReply(const Pending& front, std::string_view in
   resume_at_ = frame.status == codec::McReplyStatus::kNeedMore ? frame.size : 0;
   switch (frame.status) {
     case codec::McReplyStatus::kComplete: return {FrameStatus::kComplete, frame.size};
-    case codec::McReplyStatus::kNeedMore: return {FrameStatus::kNeedMore, 0};
+    case codec::McReplyStatus::kNeedMore: return {FrameStatus::kNeedMore, frame.needed};
     default: return {FrameStatus::kInvalid, 0};
   }
 }

@@ -115,7 +115,13 @@ void Upstream::onData() {
       return;
     }
     const Frame frame = frameReply(*inflight_.front(), in.readable());
-    if (frame.status == FrameStatus::kNeedMore) break;
+    if (frame.status == FrameStatus::kNeedMore) {
+      // Room for the whole value now: later reads land in place instead of moving it as it grows
+      // (up to a bound: the size is the backend's word).
+      constexpr size_t kMaxPresize = 64 * 1024 * 1024;
+      if (frame.size > 0) in.ensureCapacity(std::min(frame.size, kMaxPresize));
+      break;
+    }
     if (frame.status == FrameStatus::kInvalid) {
       fail("backend sent a reply that does not follow the protocol");
       return;

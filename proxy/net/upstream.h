@@ -69,7 +69,7 @@ class Upstream {
   enum class FrameStatus { kComplete, kNeedMore, kInvalid };
   struct Frame {
     FrameStatus status;
-    size_t size;
+    size_t size;  // kComplete: the reply's size; kNeedMore: the size it will have at least (0: unknown)
   };
   // The size of the reply to `front` at the start of `input`.
   virtual Frame frameReply(const Pending& front, std::string_view input) = 0;

@@ -54,6 +54,7 @@ void frameAll(McVerb verb, std::string_view input) {
     }
     if (frame.status == McReplyStatus::kNeedMore) {
       require(frame.size <= rest.size(), "the part already checked is within the input");
+      require(frame.needed == 0 || frame.needed > rest.size(), "a reply that needs more needs more than is there");
       const auto resumed = codec::frameMcReply(verb, rest, frame.size);
       require(resumed.status == frame.status && resumed.size == frame.size, "resuming where it stopped agrees");
       return;
@@ -65,6 +66,7 @@ void frameAll(McVerb verb, std::string_view input) {
     require(alone.status == McReplyStatus::kComplete && alone.size == frame.size, "a reply frames alone");
     const auto shorter = codec::frameMcReply(verb, reply.substr(0, reply.size() - 1));
     require(shorter.status == McReplyStatus::kNeedMore, "one byte less needs more");
+    require(shorter.needed <= frame.size, "what a reply needs at least is never more than it takes");
     const auto resumed = codec::frameMcReply(verb, reply, shorter.size);
     require(resumed.status == McReplyStatus::kComplete && resumed.size == frame.size,
             "resumed after the entries checked, the reply frames the same");

@@ -106,7 +106,23 @@ TEST_P(FrameTest, EveryStrictPrefixNeedsMore) {
   for (size_t n = 0; n < c.reply.size(); ++n) {
     const auto frame = frameMcReply(c.verb, std::string_view(c.reply).substr(0, n));
     ASSERT_EQ(frame.status, McReplyStatus::kNeedMore) << "prefix of " << n << " bytes";
+    // What the reply will take at least (known once a data block has started): never more.
+    EXPECT_LE(frame.needed, c.reply.size()) << "prefix of " << n << " bytes";
   }
+}
+
+TEST(McReplySplitTest, ADataBlockStartedTellsHowLargeTheReplyIsAtLeast) {
+  const std::string first = "VALUE a 0 1\r\nx\r\n";
+  const std::string reply = first + "VALUE b 0 5000\r\n" + std::string(5000, 'y') + "\r\nEND\r\n";
+  const size_t line_end = reply.find("\r\n", first.size()) + 2;
+  EXPECT_EQ(frameMcReply(V::kGet, std::string_view(reply).substr(0, line_end - 1)).needed, 0u);  // line incomplete
+  for (const size_t have : {line_end, line_end + 100}) {
+    const auto frame = frameMcReply(V::kGet, std::string_view(reply).substr(0, have));
+    ASSERT_EQ(frame.status, McReplyStatus::kNeedMore);
+    EXPECT_EQ(frame.needed, line_end + 5000 + 2);
+  }
+  const auto meta = frameMcReply(V::kMetaGet, "VA 3000 k\r\nzz");
+  EXPECT_EQ(meta.needed, std::string("VA 3000 k\r\n").size() + 3000 + 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(McReply, FrameTest, testing::ValuesIn(frameCases()),

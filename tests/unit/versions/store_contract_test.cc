@@ -181,7 +181,7 @@ TEST_P(StoreContractTest, StoppedServerFailsThenRecoversByItself) {
 TEST_P(StoreContractTest, HungServerTimesOutThenRecovers) {
   VersionStore* a = store();
   ASSERT_EQ(fetchNow(a, {"bans"}).error, "");
-  server_->pause();
+  ASSERT_TRUE(server_->pause()) << server_->why();
   auto start = Clock::now();
   FetchResult hung = fetchNow(a, {"bans"});
   int64_t took = millisSince(start);

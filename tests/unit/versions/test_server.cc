@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <thread>
 
@@ -143,10 +144,27 @@ void TestServer::stop() {
   pid_ = -1;
 }
 
-void TestServer::pause() {
-  if (pid_ > 0) {
-    kill(pid_, SIGSTOP);
+// kill() only queues SIGSTOP: each thread stops when it next goes through signal handling, and
+// on a loaded machine memcached's worker thread was seen answering a request sent right after
+// kill() (a "hung" fetch succeeding in 0 ms). waitpid(WUNTRACED) returns once the group stop is
+// complete, i.e. every thread has stopped.
+bool TestServer::pause() {
+  if (pid_ <= 0 || kill(pid_, SIGSTOP) != 0) {
+    return false;
   }
+  int status = 0;
+  pid_t r;
+  do {
+    r = waitpid(pid_, &status, WUNTRACED);
+  } while (r < 0 && errno == EINTR);
+  if (r == pid_ && WIFSTOPPED(status)) {
+    return true;
+  }
+  if (r == pid_) {
+    pid_ = -1;  // it ended instead (reaped)
+    why_ = "server ended while being paused (status " + std::to_string(status) + ")";
+  }
+  return false;
 }
 
 void TestServer::resume() {

@@ -25,7 +25,9 @@ class TestServer {
   // accepts connections, false with why() if it did not within a few seconds.
   bool start();
   void stop();    // SIGTERM, then SIGKILL if it lingers; reaped
-  void pause();   // SIGSTOP: connections are accepted by the kernel, nothing answers
+  // SIGSTOP, then waits until every thread has stopped: connections are accepted by the kernel,
+  // nothing answers. False if the server is not running or ended instead.
+  bool pause();
   void resume();  // SIGCONT
 
   int port() const { return port_; }

@@ -5,7 +5,9 @@
 namespace vcproxy::net {
 
 bool readableOnReplica(const codec::RedisCommand* command) {
-  return command != nullptr && command->hasFlag(codec::kCmdReadonly) && !command->hasFlag(codec::kCmdWrite);
+  // TOUCH is flagged readonly but exists to update the key's access time: the master's counts.
+  return command != nullptr && command->hasFlag(codec::kCmdReadonly) && !command->hasFlag(codec::kCmdWrite) &&
+         command->name != "touch";
 }
 
 int32_t chooseReadNode(int32_t master, std::span<const int32_t> replicas, size_t& turn,

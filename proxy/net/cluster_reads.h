@@ -14,7 +14,7 @@ struct RedisCommand;
 namespace vcproxy::net {
 
 // A single read-only command (GET, MGET, HGETALL, EVAL_RO...): a replica that has sent READONLY
-// answers it. Writes, transactions and commands the table does not know go to the master.
+// answers it. Writes, transactions, TOUCH and commands the table does not know go to the master.
 bool readableOnReplica(const codec::RedisCommand* command);
 
 // The next replica in turn (from `turn`, which advances) whose connection takes requests now;

@@ -27,8 +27,9 @@ std::string_view ClusterRequest::decisive() const {
   return reply;
 }
 
-bool ClusterRequest::replicaFailed() const {
-  return on_replica_ && reply.starts_with("-ERR backend " + sent_to_ + " ");
+bool ClusterRequest::replicaCannotServe() const {
+  return on_replica_ && (reply.starts_with("-ERR backend " + sent_to_ + " ") || reply.starts_with("-LOADING ") ||
+                         reply.starts_with("-MASTERDOWN "));
 }
 
 void ClusterRequest::onReplyReady(Pending& pending) {
@@ -37,8 +38,9 @@ void ClusterRequest::onReplyReady(Pending& pending) {
     return;
   }
   if (!cluster_->shuttingDown()) {
-    if (replicaFailed()) {
+    if (replicaCannotServe()) {
       masters_only_ = true;
+      cluster_->requestRefresh();  // the map may list it no longer
       return cluster_->send(shared_from_this());
     }
     const std::string decisive_reply(decisive());

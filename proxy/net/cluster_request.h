@@ -72,9 +72,10 @@ class ClusterRequest final : public Pending, public ReplySink, public std::enabl
   // The reply that decides a resend: this one, or in a batch aborted by EXEC the first step
   // that was redirected or told to try again.
   std::string_view decisive() const;
-  // The replica's connection failed under the read (vcproxy's own "-ERR backend <node> ..."):
-  // nothing reached the client yet and a read is safe to resend.
-  bool replicaFailed() const;
+  // The replica could not serve the read: its connection failed under it (vcproxy's own
+  // "-ERR backend <node> ..."), or it is loading its data or cut off from its master
+  // (-LOADING, -MASTERDOWN). Nothing reached the client yet and a read is safe to resend.
+  bool replicaCannotServe() const;
 
   std::string bytes_;
   int32_t slot_;

@@ -16,7 +16,7 @@ TEST(ClusterReads, OnlyReadOnlyCommandsGoToReplicas) {
   for (const char* name : {"get", "mget", "hgetall", "exists", "ttl", "zrange", "eval_ro", "sort_ro", "strlen"}) {
     EXPECT_TRUE(readableOnReplica(codec::findRedisCommand(name))) << name;
   }
-  for (const char* name : {"set", "mset", "del", "incr", "eval", "sort", "getdel", "getex", "expire", "multi", "exec"}) {
+  for (const char* name : {"set", "mset", "del", "incr", "eval", "sort", "getdel", "getex", "expire", "multi", "exec", "touch"}) {
     EXPECT_FALSE(readableOnReplica(codec::findRedisCommand(name))) << name;
   }
   EXPECT_FALSE(readableOnReplica(nullptr));  // a command the table does not know

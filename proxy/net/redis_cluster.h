@@ -39,8 +39,9 @@ class RedisCluster {
   static constexpr uint64_t kFailedRefreshDelayMs = 200;
   static constexpr uint64_t kPeriodicRefreshMs = 10000;
 
-  // Connections to the seed nodes (`spec.backends`) go to `seeds`, so metrics and readiness see
-  // them; connections to nodes found later belong to the cluster.
+  // Connections to the seed nodes (`spec.backends`) go to `seeds` (the listener's, which it
+  // starts and flushes); connections to nodes found later belong to the cluster. Metrics and
+  // readiness see all of them through snapshot().
   RedisCluster(Worker& worker, const ListenerSpec& spec, std::vector<std::unique_ptr<Upstream>>& seeds);
   ~RedisCluster();
   RedisCluster(const RedisCluster&) = delete;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 #include "proxy/codec/resp_encode.h"
 #include "proxy/log/log.h"
@@ -312,7 +313,9 @@ void RedisCluster::publishSnapshot() {
   }
   snapshot->masters = map_ranges_;
   snapshot->map_read = map_read_;
-  snapshot_.store(std::move(snapshot));
+  std::shared_ptr<const ClusterSnapshot> old;  // freed outside the lock
+  std::lock_guard lock(snapshot_mutex_);
+  old = std::exchange(snapshot_, std::move(snapshot));
 }
 
 }  // namespace vcproxy::net

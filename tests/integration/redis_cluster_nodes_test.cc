@@ -38,6 +38,17 @@ class RedisClusterNodesTest : public RedisClusterProxyTest {
     return reply;
   }
 
+  // Polls /metrics until it holds `text` (5 s at most); the last body.
+  std::string waitForMetrics(const std::string& text) {
+    std::string body;
+    for (int i = 0; i < 100; ++i) {
+      body = adminGet(proxy_->adminPort(), "/metrics").body;
+      if (body.find(text) != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return body;
+  }
+
   // A hash tag whose slot node `owner` serves.
   std::string tagOn(size_t owner) {
     for (int i = 0;; ++i) {
@@ -66,23 +77,20 @@ std::string connectionsLine(const std::string& address) {
 
 TEST_F(RedisClusterNodesTest, MetricsAndReadinessCoverEveryNodeOfTheMap) {
   EXPECT_EQ(waitForStatus("/readyz", 200).status, 200);
-  AdminReply metrics;
-  for (int i = 0; i < 100; ++i) {  // two workers, one connection each per node, once the map is read
-    metrics = adminGet(proxy_->adminPort(), "/metrics");
-    if (metrics.body.find(connectionsLine(cluster_->node(2).address()) + "2\n") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  // Two workers, one connection each per node, once the map is read.
+  std::string metrics = waitForMetrics(connectionsLine(cluster_->node(2).address()) + "2\n");
   for (size_t i = 0; i < cluster_->size(); ++i) {
-    EXPECT_NE(metrics.body.find(connectionsLine(cluster_->node(i).address()) + "2\n"), std::string::npos)
-        << "node " << i << ":\n" << metrics.body;
+    EXPECT_NE(metrics.find(connectionsLine(cluster_->node(i).address()) + "2\n"), std::string::npos)
+        << "node " << i << ":\n" << metrics;
   }
   // Node 2 is a master the seed (node 0) does not stand for: its slots have no reachable master.
   ASSERT_TRUE(cluster_->node(2).process()->kill(SIGKILL));
   const AdminReply ready = waitForStatus("/readyz", 503);
   EXPECT_EQ(ready.status, 503) << ready.describe();
   EXPECT_NE(ready.body.find("cluster master " + cluster_->node(2).address()), std::string::npos) << ready.describe();
-  metrics = adminGet(proxy_->adminPort(), "/metrics");
-  EXPECT_NE(metrics.body.find(connectionsLine(cluster_->node(2).address()) + "0\n"), std::string::npos) << metrics.body;
+  // Each worker sees its own connection close, one a little after the other.
+  metrics = waitForMetrics(connectionsLine(cluster_->node(2).address()) + "0\n");
+  EXPECT_NE(metrics.find(connectionsLine(cluster_->node(2).address()) + "0\n"), std::string::npos) << metrics;
 }
 
 // The key's slot is being migrated from node 0 (the seed, where the DELETE goes first) to node 1

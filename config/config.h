@@ -61,6 +61,9 @@ struct Listener {
   // redis only: the backends are seed nodes of one Redis Cluster; commands go to the master
   // that serves their keys' slot (docs/configuration.md, "Redis Cluster").
   bool cluster = false;
+  // Cluster only (`read_from: replica`): read-only commands go to an online replica of their
+  // slot's shard, falling back to the master; replies may lag the master by the replication delay.
+  bool read_from_replicas = false;
   // Client limits (0 = off where allowed): what one misbehaving application may hold.
   uint32_t max_client_connections = 10000;  // across every worker
   uint32_t client_idle_timeout_ms = 0;      // nothing in flight, nothing received for this long

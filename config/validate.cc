@@ -14,11 +14,11 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kTopKeys = {"namespace", "workers",       "listeners",        "admin",
                                                       "version_store", "caches", "shutdown_grace_ms"};
-constexpr std::array<std::string_view, 21> kListenerKeys = {
+constexpr std::array<std::string_view, 22> kListenerKeys = {
     "name",          "protocol",           "listen",          "backends",
     "timeout_ms",    "connect_timeout_ms", "max_value_bytes", "backend_connections",
     "server_failure_limit", "auto_eject_hosts", "server_retry_timeout_ms",
-    "password_file", "password_env",       "backend_auth",    "cluster",
+    "password_file", "password_env",       "backend_auth",    "cluster",         "read_from",
     "max_client_connections", "client_idle_timeout_ms", "client_request_timeout_ms",
     "client_write_timeout_ms", "client_max_pending_replies", "client_max_pending_bytes"};
 constexpr std::array<std::string_view, 2> kAdminKeys = {"listen", "token_file"};
@@ -121,6 +121,22 @@ void readCluster(const Field& field, Listener& listener, Diagnostics& diag) {
   }
 }
 
+// `read_from: replica` (read after cluster): read-only commands go to the replicas of their slot.
+void readReadFrom(const Field& field, Listener& listener, Diagnostics& diag) {
+  constexpr std::string_view kWhat = "master or replica";
+  const std::optional<std::string> text = readString(field, kWhat, diag);
+  if (!text) return;
+  if (*text != "master" && *text != "replica") {
+    reportExpected(diag, field, kWhat);
+    return;
+  }
+  listener.read_from_replicas = *text == "replica";
+  if (listener.read_from_replicas && !listener.cluster) {
+    diag.add(field.mark, field.path + ": replica reads need cluster: true (vcproxy learns the replicas from the "
+                                      "cluster's slot map); expected master or no read_from key");
+  }
+}
+
 // The default version store is the first listener's first backend: one node of a cluster holds
 // only some slots, so the store's hash would answer MOVED. A cluster needs an explicit store.
 void checkClusterStore(const YAML::Node& root, const Config& config, Diagnostics& diag) {
@@ -164,6 +180,7 @@ Listener readListener(const Field& field, const Config& config, Diagnostics& dia
     }
   }
   if (auto f = map.optional("cluster")) readCluster(*f, listener, diag);  // before backends: seeds
+  if (auto f = map.optional("read_from")) readReadFrom(*f, listener, diag);
   if (auto f = map.required("backends")) readBackends(*f, listener, diag);
   readUint32(map, "timeout_ms", 1, kMaxTimeoutMs, listener.timeout_ms, diag);
   readUint32(map, "connect_timeout_ms", 1, kMaxTimeoutMs, listener.connect_timeout_ms, diag);

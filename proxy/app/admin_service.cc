@@ -92,23 +92,30 @@ namespace {
 
 constexpr int kMaxDeleteRedirects = 5;
 
-// A cluster listener's seed may not serve the key's slot: its MOVED is followed.
+constexpr std::string_view kAsking = "*1\r\n$6\r\nASKING\r\n";
+
+// A cluster listener's seed may not serve the key's slot: its MOVED is followed, and an ASK (the
+// slot is being migrated and the key is on the importing node already) by asking once there.
 void sendDelete(uv_loop_t* loop, const net::Address& address, std::string request, uint32_t timeout_ms,
-                int redirects_left, admin::Service::DeleteDone done) {
-  std::string copy = request;
-  sendOneRequest(loop, address, std::move(copy), timeout_ms,
-                 [=, request = std::move(request), done = std::move(done)](std::string line, std::string error) mutable {
-                   if (!error.empty()) return done(false, {503, error});
-                   if (line == "DELETED" || line == ":1") return done(true, {});
-                   if (line == "NOT_FOUND" || line == ":0") return done(false, {});
-                   const std::string reply = line + "\r\n";  // the redirect's address points into it
-                   const auto redirect = codec::parseRedirect(reply);
-                   net::Address next;
-                   if (redirect && !redirect->ask && redirects_left > 0 && net::parseNodeAddress(redirect->address, next)) {
-                     return sendDelete(loop, next, std::move(request), timeout_ms, redirects_left - 1, std::move(done));
-                   }
-                   done(false, {502, "backend answered: " + line});
-                 });
+                int redirects_left, admin::Service::DeleteDone done, bool asking = false) {
+  std::string bytes = asking ? std::string(kAsking) + request : request;
+  sendOneRequest(
+      loop, address, std::move(bytes), timeout_ms,
+      [=, request = std::move(request), done = std::move(done)](std::string line, std::string error) mutable {
+        if (!error.empty()) return done(false, {503, error});
+        if (line == "DELETED" || line == ":1") return done(true, {});
+        if (line == "NOT_FOUND" || line == ":0") return done(false, {});
+        const std::string reply = line + "\r\n";  // the redirect's address points into it
+        const auto redirect = codec::parseRedirect(reply);
+        net::Address next;
+        if (redirect && redirects_left > 0 &&
+            net::parseNodeAddress(codec::redirectTarget(redirect->address, address.text), next)) {
+          return sendDelete(loop, next, std::move(request), timeout_ms, redirects_left - 1, std::move(done),
+                            redirect->ask);
+        }
+        done(false, {502, "backend answered: " + line});
+      },
+      asking ? 1 : 0);  // ASKING's +OK first
 }
 
 }  // namespace

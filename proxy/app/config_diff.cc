@@ -25,7 +25,7 @@ bool sameListener(const config::Listener& a, const config::Listener& b) {
          a.connect_timeout_ms == b.connect_timeout_ms && a.max_value_bytes == b.max_value_bytes &&
          a.backend_connections == b.backend_connections && a.server_failure_limit == b.server_failure_limit &&
          a.auto_eject_hosts == b.auto_eject_hosts && a.server_retry_timeout_ms == b.server_retry_timeout_ms &&
-         sameAuth(a, b) && a.cluster == b.cluster &&
+         sameAuth(a, b) && a.cluster == b.cluster && a.read_from_replicas == b.read_from_replicas &&
          a.max_client_connections == b.max_client_connections &&
          a.client_idle_timeout_ms == b.client_idle_timeout_ms &&
          a.client_request_timeout_ms == b.client_request_timeout_ms &&

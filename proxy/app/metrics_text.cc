@@ -1,9 +1,12 @@
 #include "proxy/app/metrics_text.h"
 
 #include <map>
+#include <set>
 #include <sstream>
 
+#include "proxy/net/cluster_snapshot.h"
 #include "proxy/net/listener.h"
+#include "proxy/net/redis_cluster.h"
 
 namespace vcproxy::app {
 namespace {
@@ -29,22 +32,33 @@ struct BackendTotals {
   std::array<uint64_t, net::kLatencyBounds.size() + 1> buckets{};
 };
 
-// Sums every worker's upstream counters per (listener, backend).
+void addCounters(BackendTotals& t, const net::BackendCounters& c) {
+  t.requests += c.requests.get();
+  t.errors += c.errors.get();
+  t.zero_copy_bytes += c.zero_copy_bytes.get();
+  t.connected += c.connected.get();
+  t.ejected += c.ejected.get();
+  t.count += c.latency.count();
+  t.sum += c.latency.sumSeconds();
+  for (size_t i = 0; i < t.buckets.size(); ++i) t.buckets[i] += c.latency.bucket(i);
+}
+
+// Sums every worker's upstream counters per (listener, backend); for a Redis Cluster, every node
+// the worker knows (seeds, and the masters and replicas of the slot map).
 std::map<std::pair<std::string, std::string>, BackendTotals> backendTotals(const ProxyServer& server) {
   std::map<std::pair<std::string, std::string>, BackendTotals> totals;
   for (const auto& worker : server.workers()) {
     for (const auto& listener : worker->listeners()) {
+      const std::string& name = listener->spec().name;
+      if (const net::RedisCluster* cluster = listener->cluster()) {
+        const auto snapshot = cluster->snapshot();
+        for (const auto& node : snapshot->nodes) {
+          for (const net::BackendCounters* counters : node.connections) addCounters(totals[{name, node.address}], *counters);
+        }
+        continue;
+      }
       for (const auto& upstream : listener->upstreams()) {
-        BackendTotals& t = totals[{listener->spec().name, upstream->address().text}];
-        const net::BackendCounters& c = upstream->counters();
-        t.requests += c.requests.get();
-        t.errors += c.errors.get();
-        t.zero_copy_bytes += c.zero_copy_bytes.get();
-        t.connected += c.connected.get();
-        t.ejected += c.ejected.get();
-        t.count += c.latency.count();
-        t.sum += c.latency.sumSeconds();
-        for (size_t i = 0; i < t.buckets.size(); ++i) t.buckets[i] += c.latency.bucket(i);
+        addCounters(totals[{name, upstream->address().text}], upstream->counters());
       }
     }
   }
@@ -173,15 +187,25 @@ std::string renderMetrics(const ProxyServer& server, const versions::VersionMana
   return out.str();
 }
 
+// A Redis Cluster listener is ready when, in every worker, every slot has a master with a
+// connection up (the seeds do not matter once the map is read); others when a connection is up.
 std::vector<std::string> unreachableBackends(const ProxyServer& server) {
   std::map<std::string, int64_t> connected;
+  std::set<std::string> cluster_problems;  // the same in several workers: said once
   for (const auto& worker : server.workers()) {
     for (const auto& listener : worker->listeners()) {
-      auto& up = connected[listener->spec().name];
+      const std::string& name = listener->spec().name;
+      if (const net::RedisCluster* cluster = listener->cluster()) {
+        for (const std::string& problem : net::clusterServingProblems(*cluster->snapshot())) {
+          cluster_problems.insert("listener " + name + ": " + problem);
+        }
+        continue;
+      }
+      auto& up = connected[name];
       for (const auto& upstream : listener->upstreams()) up += upstream->counters().connected.get();
     }
   }
-  std::vector<std::string> reasons;
+  std::vector<std::string> reasons(cluster_problems.begin(), cluster_problems.end());
   for (const auto& [name, up] : connected) {
     if (up == 0) reasons.push_back("listener " + name + ": no backend connection is up");
   }

@@ -21,6 +21,7 @@ struct OneShot {
   char buffer[512];
   std::function<void(std::string, std::string)> done;
   std::string describe;
+  size_t skip_lines = 0;
   int open_handles = 2;
 
   void finish(std::string line, std::string error) {
@@ -45,8 +46,13 @@ void onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
   OneShot* self = OneShot::of(reinterpret_cast<uv_handle_t*>(stream));
   if (nread < 0) return self->finish("", nread == UV_EOF ? "closed the connection" : uv_strerror(static_cast<int>(nread)));
   self->reply.append(self->buffer, static_cast<size_t>(nread));
-  const size_t end = self->reply.find("\r\n");
-  if (end != std::string::npos) self->finish(self->reply.substr(0, end), "");
+  size_t start = 0;
+  for (size_t line = 0;; ++line) {
+    const size_t end = self->reply.find("\r\n", start);
+    if (end == std::string::npos) return;
+    if (line == self->skip_lines) return self->finish(self->reply.substr(start, end - start), "");
+    start = end + 2;
+  }
 }
 
 void onConnect(uv_connect_t* req, int status) {
@@ -66,8 +72,9 @@ void onConnect(uv_connect_t* req, int status) {
 }  // namespace
 
 void sendOneRequest(uv_loop_t* loop, const net::Address& address, std::string request, uint32_t timeout_ms,
-                    std::function<void(std::string line, std::string error)> done) {
+                    std::function<void(std::string line, std::string error)> done, size_t skip_lines) {
   auto* self = new OneShot;
+  self->skip_lines = skip_lines;
   self->request = std::move(request);
   self->done = std::move(done);
   self->describe = "backend " + address.text;

@@ -47,6 +47,7 @@ net::ListenerSpec toSpec(const config::Config& config, const config::Listener& l
     spec.backend_password = listener.backend_auth->password.value;
   }
   spec.cluster = listener.cluster;
+  spec.read_from_replicas = listener.read_from_replicas;
   spec.limits = {listener.max_client_connections,  listener.client_idle_timeout_ms,
                  listener.client_request_timeout_ms, listener.client_write_timeout_ms,
                  listener.client_max_pending_replies, listener.client_max_pending_bytes};

@@ -78,7 +78,7 @@ const Node* field(const Node& map, std::string_view key) {
 bool addRange(int64_t first, int64_t last, std::string_view host, int64_t port, std::vector<SlotRange>& ranges) {
   if (first < 0 || last < first || last >= kRedisClusterSlots || port <= 0 || port > 65535 || host.empty()) return false;
   ranges.push_back({static_cast<uint16_t>(first), static_cast<uint16_t>(last), std::string(host),
-                    static_cast<uint16_t>(port)});
+                    static_cast<uint16_t>(port), {}});
   return true;
 }
 
@@ -92,6 +92,28 @@ const Node* masterOf(const Node& nodes) {
     return &node;
   }
   return nullptr;
+}
+
+// A node's address in CLUSTER SHARDS; nullopt without one.
+std::optional<NodeEndpoint> endpointOf(const Node& node) {
+  const Node* ip = field(node, "ip");
+  if (ip == nullptr) ip = field(node, "endpoint");
+  const Node* port = field(node, "port");
+  const auto number = port != nullptr ? asInteger(*port) : std::nullopt;
+  if (ip == nullptr || !number || *number <= 0 || *number > 65535 || ip->data.empty()) return std::nullopt;
+  return NodeEndpoint{std::string(ip->data), static_cast<uint16_t>(*number)};
+}
+
+// Replicas that serve reads: a replica still `loading` its first sync has no data yet.
+std::vector<NodeEndpoint> onlineReplicasOf(const Node& nodes) {
+  std::vector<NodeEndpoint> replicas;
+  for (const Node& node : nodes.items) {
+    const Node* role = field(node, "role");
+    const Node* health = field(node, "health");
+    if (role == nullptr || role->data != "replica" || health == nullptr || health->data != "online") continue;
+    if (auto endpoint = endpointOf(node)) replicas.push_back(std::move(*endpoint));
+  }
+  return replicas;
 }
 
 bool fail(std::vector<SlotRange>& ranges, std::string& error, std::string why) {
@@ -119,18 +141,21 @@ bool parseClusterShards(std::string_view reply, std::vector<SlotRange>& ranges, 
     const Node* port = field(*master, "port");
     const auto port_number = port != nullptr ? asInteger(*port) : std::nullopt;
     if (ip == nullptr || !port_number) return fail(ranges, error, "a master without ip and port");
+    const std::vector<NodeEndpoint> replicas = onlineReplicasOf(*nodes);
     for (size_t i = 0; i < slots->items.size(); i += 2) {
       const auto first = asInteger(slots->items[i]);
       const auto last = asInteger(slots->items[i + 1]);
       if (!first || !last || !addRange(*first, *last, ip->data, *port_number, ranges)) {
         return fail(ranges, error, "a slot range out of bounds");
       }
+      ranges.back().replicas = replicas;
     }
   }
   return true;
 }
 
-// [[first, last, [host, port, id, ...], [replica...]...], ...]: the first node is the master.
+// [[first, last, [host, port, id, ...], [replica...]...], ...]: the first node is the master;
+// Redis lists only replicas that are neither failed nor loading.
 bool parseClusterSlots(std::string_view reply, std::vector<SlotRange>& ranges, std::string& error) {
   ranges.clear();
   const std::optional<Node> root = readReply(reply, error);
@@ -144,6 +169,15 @@ bool parseClusterSlots(std::string_view reply, std::vector<SlotRange>& ranges, s
     if (!first || !last || !port || !isText(master.items[0]) ||
         !addRange(*first, *last, master.items[0].data, *port, ranges)) {
       return fail(ranges, error, "a slot range out of bounds");
+    }
+    for (size_t i = 3; i < range.items.size(); ++i) {
+      const Node& replica = range.items[i];
+      const auto replica_port = replica.items.size() >= 2 ? asInteger(replica.items[1]) : std::nullopt;
+      if (!replica_port || *replica_port <= 0 || *replica_port > 65535 || !isText(replica.items[0]) ||
+          replica.items[0].data.empty()) {
+        continue;  // a replica whose address is unknown serves no reads
+      }
+      ranges.back().replicas.push_back({std::string(replica.items[0].data), static_cast<uint16_t>(*replica_port)});
     }
   }
   return true;
@@ -170,6 +204,13 @@ std::optional<Redirect> parseRedirect(std::string_view reply) {
   redirect.address = reply.substr(space + 1);
   if (redirect.address.empty() || redirect.address.find(' ') != std::string_view::npos) return std::nullopt;
   return redirect;
+}
+
+std::string redirectTarget(std::string_view address, std::string_view answering) {
+  if (!address.starts_with(':')) return std::string(address);
+  const size_t colon = answering.rfind(':');
+  if (colon == std::string_view::npos) return std::string(address);
+  return std::string(answering.substr(0, colon)) + std::string(address);
 }
 
 }  // namespace vcproxy::codec

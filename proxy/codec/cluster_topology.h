@@ -10,15 +10,23 @@
 
 namespace vcproxy::codec {
 
+struct NodeEndpoint {
+  std::string host;  // as the cluster announces it
+  uint16_t port = 0;
+};
+
 struct SlotRange {
   uint16_t first = 0;  // inclusive
   uint16_t last = 0;   // inclusive
   std::string host;    // the master's address as the cluster announces it
   uint16_t port = 0;
+  std::vector<NodeEndpoint> replicas;  // the ones that can serve reads now (online, synced)
 };
 
 // False (with `ranges` empty and `error` saying why) if `reply` is not one complete reply of
-// that shape, or is an error reply. Replicas are left out; a shard with no master online too.
+// that shape, or is an error reply. A shard with no master online is left out; of its replicas
+// only those CLUSTER SHARDS calls `online` are kept (`loading` ones have no data yet, `fail` ones
+// are gone), as CLUSTER SLOTS itself lists them.
 bool parseClusterShards(std::string_view reply, std::vector<SlotRange>& ranges, std::string& error);
 bool parseClusterSlots(std::string_view reply, std::vector<SlotRange>& ranges, std::string& error);
 
@@ -30,5 +38,9 @@ struct Redirect {
   std::string_view address;  // into the reply
 };
 std::optional<Redirect> parseRedirect(std::string_view reply);
+
+// A redirect's address with its host filled in: `-MOVED 3999 :6381` (a node that does not know
+// its own address sends an empty host) means the host of `answering`, the node that said it.
+std::string redirectTarget(std::string_view address, std::string_view answering);
 
 }  // namespace vcproxy::codec

@@ -27,20 +27,31 @@ std::string_view ClusterRequest::decisive() const {
   return reply;
 }
 
+bool ClusterRequest::replicaCannotServe() const {
+  return on_replica_ && (reply.starts_with("-ERR backend " + sent_to_ + " ") || reply.starts_with("-LOADING ") ||
+                         reply.starts_with("-MASTERDOWN "));
+}
+
 void ClusterRequest::onReplyReady(Pending& pending) {
   if (&pending != this) {  // a step of a batch
     if (step_problem_.empty() && asksToRetry(pending.reply)) step_problem_ = pending.reply;
     return;
   }
   if (!cluster_->shuttingDown()) {
+    if (replicaCannotServe()) {
+      masters_only_ = true;
+      cluster_->requestRefresh();  // the map may list it no longer
+      return cluster_->send(shared_from_this());
+    }
     const std::string decisive_reply(decisive());
     step_problem_.clear();
     const auto redirect = codec::parseRedirect(decisive_reply);
     // ASKING holds for one command only, not for a transaction's: a batch waits for the migration.
     if (redirect && redirects_ < kMaxRedirects && !(redirect->ask && steps_ > 0)) {
       ++redirects_;
-      if (!redirect->ask) cluster_->moved(redirect->slot, redirect->address);
-      return cluster_->sendTo(redirect->address, shared_from_this(), redirect->ask);
+      const std::string target = codec::redirectTarget(redirect->address, sent_to_);
+      if (!redirect->ask) cluster_->moved(redirect->slot, target);
+      return cluster_->sendTo(target, shared_from_this(), redirect->ask);
     }
     // A multi-key command on a slot being migrated, with its keys on both sides: wait, resend.
     if ((redirect || decisive_reply.starts_with("-TRYAGAIN")) && mayWait()) {

@@ -53,6 +53,13 @@ class ClusterRequest final : public Pending, public ReplySink, public std::enabl
   bool mayWait() { return ++waits_ <= kMaxWaits; }
   // Answers the client with `reply` instead of a backend's reply.
   void fail(std::string reply);
+  // Where it was sent last (a node's "host:port"), and whether that node is a replica serving a read.
+  void sentTo(const std::string& node, bool replica) {
+    sent_to_ = node;
+    on_replica_ = replica;
+  }
+  // Set once a replica could not answer: the read goes to the master from then on.
+  bool mastersOnly() const { return masters_only_; }
 
   void onReplyReady(Pending& pending) override;
   void onUnsolicited(PendingPtr, const Pending*) override {}
@@ -65,6 +72,10 @@ class ClusterRequest final : public Pending, public ReplySink, public std::enabl
   // The reply that decides a resend: this one, or in a batch aborted by EXEC the first step
   // that was redirected or told to try again.
   std::string_view decisive() const;
+  // The replica could not serve the read: its connection failed under it (vcproxy's own
+  // "-ERR backend <node> ..."), or it is loading its data or cut off from its master
+  // (-LOADING, -MASTERDOWN). Nothing reached the client yet and a read is safe to resend.
+  bool replicaCannotServe() const;
 
   std::string bytes_;
   int32_t slot_;
@@ -76,6 +87,9 @@ class ClusterRequest final : public Pending, public ReplySink, public std::enabl
   PendingPtr target_;
   std::shared_ptr<ClusterMerge> merge_;
   uint32_t part_ = 0;
+  std::string sent_to_;
+  bool on_replica_ = false;
+  bool masters_only_ = false;
 };
 
 }  // namespace vcproxy::net

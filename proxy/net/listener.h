@@ -61,6 +61,7 @@ class Listener {
   const std::vector<std::unique_ptr<Upstream>>& upstreams() const { return upstreams_; }
   // Set for a Redis Cluster listener (upstreams() then holds the seed nodes' connections).
   RedisCluster* cluster() { return cluster_.get(); }
+  const RedisCluster* cluster() const { return cluster_.get(); }
   void flushUpstreams();
 
  private:

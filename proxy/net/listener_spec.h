@@ -35,6 +35,8 @@ struct ListenerSpec {
   std::string backend_password;
   // Redis Cluster: `backends` are seed nodes; commands are routed by slot (RedisCluster).
   bool cluster = false;
+  // Redis Cluster, `read_from: replica`: read-only commands go to replicas of their slot's shard.
+  bool read_from_replicas = false;
   ClientLimits limits;
   // Shared by the listener's copies in every worker (null: no limit is counted).
   std::shared_ptr<ConnectionSlots> slots;

@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
-#include "proxy/codec/cluster_topology.h"
 #include "proxy/codec/resp_encode.h"
 #include "proxy/log/log.h"
+#include "proxy/net/cluster_reads.h"
 #include "proxy/net/cluster_request.h"
 #include "proxy/net/worker.h"
 
@@ -52,6 +53,7 @@ std::string nodeText(const std::string& host, uint16_t port) {
 RedisCluster::RedisCluster(Worker& worker, const ListenerSpec& spec, std::vector<std::unique_ptr<Upstream>>& seeds)
     : worker_(worker), spec_(spec) {
   slot_node_.fill(kNoNode);
+  slot_replicas_.fill(kNoReplicas);
   for (const Address& address : spec_.backends) {
     auto node = std::make_unique<Node>();
     node->address = address.text;
@@ -66,16 +68,21 @@ RedisCluster::RedisCluster(Worker& worker, const ListenerSpec& spec, std::vector
   uv_timer_init(worker_.loop(), &retry_timer_);
   refresh_timer_.data = this;
   retry_timer_.data = this;
+  publishSnapshot();
 }
 
 RedisCluster::~RedisCluster() = default;
 
 std::unique_ptr<RedisUpstream> RedisCluster::connectionTo(const Address& address) {
   Worker& worker = worker_;
-  return std::make_unique<RedisUpstream>(worker_.loop(),
-                                         UpstreamOptions{address, spec_.timeout_ms, spec_.connect_timeout_ms},
-                                         worker_.scratch(), [&worker]() -> const route::Rewriter& { return worker.rewriter(); },
-                                         RedisUpstream::Credentials{spec_.backend_username, spec_.backend_password});
+  auto upstream = std::make_unique<RedisUpstream>(
+      worker_.loop(), UpstreamOptions{address, spec_.timeout_ms, spec_.connect_timeout_ms}, worker_.scratch(),
+      [&worker]() -> const route::Rewriter& { return worker.rewriter(); },
+      RedisUpstream::Credentials{spec_.backend_username, spec_.backend_password});
+  // On every node, not only replicas: a master demoted by a failover keeps serving reads then,
+  // and READONLY changes nothing for writes or on a master.
+  if (spec_.read_from_replicas) upstream->sendReadonlyOnConnect();
+  return upstream;
 }
 
 void RedisCluster::shutdown() {
@@ -110,6 +117,7 @@ int32_t RedisCluster::nodeIndex(std::string_view address) {
     owned_.push_back(std::move(upstream));
   }
   nodes_.push_back(std::move(node));
+  publishSnapshot();
   return static_cast<int32_t>(nodes_.size() - 1);
 }
 
@@ -134,7 +142,20 @@ void RedisCluster::send(const std::shared_ptr<ClusterRequest>& request) {
     if (request->mayWait()) return retryLater(request);
     return request->fail("-CLUSTERDOWN Hash slot not served\r\n");
   }
-  sendToNode(node, request, false);
+  const bool to_replica_set = spec_.read_from_replicas && request->slot() != ClusterRequest::kAnySlot &&
+                              request->steps() == 0 && !request->mastersOnly() && readableOnReplica(request->command);
+  const int32_t target = to_replica_set ? readNode(static_cast<uint16_t>(request->slot()), node) : node;
+  sendToNode(target, request, false, target != node);
+}
+
+int32_t RedisCluster::readNode(uint16_t slot, int32_t master) {
+  const int32_t set = slot_replicas_[slot];
+  if (set == kNoReplicas) return master;
+  ReplicaSet& replicas = replica_sets_[static_cast<size_t>(set)];
+  return chooseReadNode(master, replicas.nodes, replicas.turn, [this](int32_t index) {
+    const Node& node = *nodes_[static_cast<size_t>(index)];
+    return node.connections[node.next]->available();  // the one pick() gives next
+  });
 }
 
 void RedisCluster::sendTo(std::string_view address, const std::shared_ptr<ClusterRequest>& request, bool asking) {
@@ -143,8 +164,11 @@ void RedisCluster::sendTo(std::string_view address, const std::shared_ptr<Cluste
   sendToNode(index, request, asking);
 }
 
-void RedisCluster::sendToNode(int32_t index, const std::shared_ptr<ClusterRequest>& request, bool asking) {
-  RedisUpstream* upstream = pick(*nodes_[static_cast<size_t>(index)]);
+void RedisCluster::sendToNode(int32_t index, const std::shared_ptr<ClusterRequest>& request, bool asking,
+                              bool replica) {
+  Node& node = *nodes_[static_cast<size_t>(index)];
+  request->sentTo(node.address, replica);
+  RedisUpstream* upstream = pick(node);
   if (!upstream->available()) {
     requestRefresh();  // a node down may have been replaced by its replica
     return request->fail(upstream->errorReply(upstream->lastError()));
@@ -179,6 +203,7 @@ void RedisCluster::retryNow() {
 void RedisCluster::moved(uint16_t slot, std::string_view address) {
   const int32_t index = nodeIndex(address);
   if (index != kNoNode) slot_node_[slot] = index;
+  slot_replicas_[slot] = kNoReplicas;  // the new master's replicas are known at the next map read
   requestRefresh();
 }
 
@@ -243,17 +268,54 @@ void RedisCluster::onTopology(TopologyRequest& request, std::string_view reply) 
   }
   if (map_failing_ && worker_.id() == 0) log::info("listener " + spec_.name + ": cluster slot map read");
   map_failing_ = false;
+  applyMap(ranges);
+  if (refresh_again_) return requestRefresh();
+  armRefresh(kPeriodicRefreshMs);
+}
+
+void RedisCluster::applyMap(const std::vector<codec::SlotRange>& ranges) {
   slot_node_.fill(kNoNode);
+  slot_replicas_.fill(kNoReplicas);
+  replica_sets_.clear();
   masters_.clear();
+  std::vector<ClusterSnapshot::MasterRange> served;  // published whole, once every node is known
   for (const codec::SlotRange& range : ranges) {
     const int32_t index = nodeIndex(nodeText(range.host, range.port));
     if (index != kNoNode && std::find(masters_.begin(), masters_.end(), index) == masters_.end()) {
       masters_.push_back(index);
     }
-    for (uint32_t slot = range.first; slot <= range.last; ++slot) slot_node_[slot] = index;
+    if (index != kNoNode) served.push_back({range.first, range.last, index});
+    ReplicaSet replicas;
+    if (spec_.read_from_replicas) {
+      for (const codec::NodeEndpoint& replica : range.replicas) {
+        const int32_t replica_index = nodeIndex(nodeText(replica.host, replica.port));
+        if (replica_index != kNoNode && replica_index != index) replicas.nodes.push_back(replica_index);
+      }
+    }
+    const int32_t set = replicas.nodes.empty() ? kNoReplicas : static_cast<int32_t>(replica_sets_.size());
+    if (set != kNoReplicas) replica_sets_.push_back(std::move(replicas));
+    for (uint32_t slot = range.first; slot <= range.last; ++slot) {
+      slot_node_[slot] = index;
+      slot_replicas_[slot] = set;
+    }
   }
-  if (refresh_again_) return requestRefresh();
-  armRefresh(kPeriodicRefreshMs);
+  map_ranges_ = std::move(served);
+  map_read_ = true;
+  publishSnapshot();
+}
+
+void RedisCluster::publishSnapshot() {
+  auto snapshot = std::make_shared<ClusterSnapshot>();
+  for (const auto& node : nodes_) {
+    ClusterSnapshot::Node copy{node->address, {}};
+    for (const RedisUpstream* upstream : node->connections) copy.connections.push_back(&upstream->counters());
+    snapshot->nodes.push_back(std::move(copy));
+  }
+  snapshot->masters = map_ranges_;
+  snapshot->map_read = map_read_;
+  std::shared_ptr<const ClusterSnapshot> old;  // freed outside the lock
+  std::lock_guard lock(snapshot_mutex_);
+  old = std::exchange(snapshot_, std::move(snapshot));
 }
 
 }  // namespace vcproxy::net

@@ -13,13 +13,19 @@ RedisUpstream::RedisUpstream(uv_loop_t* loop, UpstreamOptions options, std::span
       credentials_(std::move(credentials)) {}
 
 void RedisUpstream::greet(std::string& out, std::deque<PendingPtr>& pendings) {
-  if (credentials_.password.empty()) return;
-  std::vector<std::string_view> args{"AUTH"};
-  if (!credentials_.username.empty()) args.push_back(credentials_.username);
-  args.push_back(credentials_.password);
-  codec::appendRespCommand(args, out);
-  auth_ = std::make_shared<Pending>();
-  pendings.push_back(auth_);
+  if (!credentials_.password.empty()) {
+    std::vector<std::string_view> args{"AUTH"};
+    if (!credentials_.username.empty()) args.push_back(credentials_.username);
+    args.push_back(credentials_.password);
+    codec::appendRespCommand(args, out);
+    auth_ = std::make_shared<Pending>();
+    pendings.push_back(auth_);
+  }
+  if (readonly_) {
+    static constexpr std::string_view kReadonly[] = {"READONLY"};
+    codec::appendRespCommand(kReadonly, out);
+    pendings.push_back(std::make_shared<Pending>());  // no client: its +OK is dropped
+  }
 }
 
 namespace {

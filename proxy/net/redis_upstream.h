@@ -24,6 +24,9 @@ class RedisUpstream final : public Upstream {
                 Credentials credentials = {});
 
   std::string errorReply(const std::string& reason) const override { return "-ERR " + reason + "\r\n"; }
+  // Redis Cluster replica reads: every fresh connection sends READONLY (after AUTH), so a replica
+  // answers read-only commands for its master's slots instead of redirecting them.
+  void sendReadonlyOnConnect() { readonly_ = true; }
   // Pinned to `client`: replies nobody asked for (pushes, a subscribed connection's messages)
   // go to it, in order. `subscribed`: every frame with no request waiting is a message.
   void pinTo(ReplySink* client) { pinned_client_ = client; }
@@ -50,6 +53,7 @@ class RedisUpstream final : public Upstream {
 
   Snapshot snapshot_;
   Credentials credentials_;
+  bool readonly_ = false;
   PendingPtr auth_;  // the AUTH of the current connection, until answered
   codec::RespReplyFramer framer_;
   ReplySink* pinned_client_ = nullptr;

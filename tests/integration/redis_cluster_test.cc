@@ -17,6 +17,7 @@
 #include "tests/integration/harness/backend_keys.h"
 #include "tests/integration/harness/ports.h"
 #include "tests/integration/harness/redis_cluster.h"
+#include "tests/integration/harness/redis_cluster_proxy_test.h"
 #include "tests/integration/harness/redis_proxy_test.h"
 #include "tests/integration/harness/resp_client.h"
 
@@ -25,45 +26,13 @@ namespace {
 
 using Strings = std::vector<std::string>;
 
-class RedisClusterTest : public testing::Test {
+class RedisClusterTest : public RedisClusterProxyTest {
  protected:
   void SetUp() override {
-    if (vcproxyBinary().empty()) GTEST_SKIP() << "no vcproxy binary";
-    cluster_ = std::make_unique<RedisClusterServers>();
-    store_ = std::make_unique<RedisServer>();
+    ASSERT_NO_FATAL_FAILURE(startCluster());
+    if (IsSkipped()) return;
     ASSERT_NO_FATAL_FAILURE(startProxy());
   }
-
-  void TearDown() override {
-    if (!proxy_) return;
-    stopAndReport(*proxy_);
-    proxy_.reset();
-  }
-
-  // One seed: the other masters are found in the slot map.
-  void startProxy() {
-    port_ = freePort();
-    const std::string yaml = "namespace: it\nworkers: 2\nlisteners:\n  - name: redis\n    protocol: redis\n"
-                             "    listen: 127.0.0.1:" + std::to_string(port_) + "\n    backends: [" +
-                             cluster_->node(0).address() + "]\n    cluster: true\n    timeout_ms: 3000\n"
-                             "version_store:\n  url: redis://" + store_->address() + "\n"
-                             "caches:\n  - name: users\n    patterns: [\"user:*\", \"{user*\"]\n"
-                             "  - name: rest\n    patterns: [\"*\"]\n";
-    proxy_ = std::make_unique<ProxyProcess>(vcproxyBinary(), yaml, port_);
-    ASSERT_TRUE(proxy_->start());
-  }
-
-  // Every key stored on node i.
-  Strings keysOn(size_t i) {
-    const auto keys = scanAllKeys(cluster_->node(i).port());
-    EXPECT_TRUE(keys.has_value());
-    return keys.value_or(Strings{});
-  }
-
-  std::unique_ptr<RedisClusterServers> cluster_;
-  std::unique_ptr<RedisServer> store_;
-  std::unique_ptr<ProxyProcess> proxy_;
-  uint16_t port_ = 0;
 };
 
 // The same commands with keys k0..k29 through vcproxy (versioned, so spread over all slots and

@@ -71,21 +71,100 @@ std::vector<std::string> RedisClusterNode::commandFor(uint16_t port) const {
   unlink(config.c_str());  // a fresh node: no cluster state from an earlier run
   // The bus port defaults to port + 10000, past 65535 for most free ports: a free one of its own.
   return {"redis-server", "--cluster-enabled", "yes", "--cluster-config-file", config,
-          "--cluster-port", std::to_string(freePort()), "--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"};
+          "--cluster-port", std::to_string(freePort()), "--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+          "--repl-diskless-sync-delay", "0"};
 }
 
-RedisClusterServers::RedisClusterServers() {
-  for (size_t i = 0; i < kMasters; ++i) nodes_.push_back(std::make_unique<RedisClusterNode>());
+RedisClusterServers::RedisClusterServers(size_t replicas_per_master) : replicas_per_master_(replicas_per_master) {
+  for (size_t i = 0; i < kMasters * (1 + replicas_per_master); ++i) nodes_.push_back(std::make_unique<RedisClusterNode>());
   std::vector<std::string> argv = {"redis-cli", "--cluster", "create"};
   for (auto& node : nodes_) argv.push_back(node->address());
-  for (const char* arg : {"--cluster-replicas", "0", "--cluster-yes"}) argv.emplace_back(arg);
+  for (const std::string& arg : {std::string("--cluster-replicas"), std::to_string(replicas_per_master),
+                                 std::string("--cluster-yes")}) {
+    argv.push_back(arg);
+  }
   std::string output;
   if (!runTool(argv, output, std::chrono::seconds(60))) {
     throw std::runtime_error("redis-cli --cluster create failed:\n" + output);
   }
-  if (std::string why = waitUntilConsistent(); !why.empty()) {
+  std::string why = waitUntilConsistent();
+  if (why.empty()) why = waitForReplicas();
+  if (!why.empty()) {
     throw std::runtime_error("the cluster did not become ready: " + why + "\n--- redis-cli ---\n" + output);
   }
+}
+
+// CLUSTER SLOTS lists a replica once it has synced (not while it is loading, nor once failed).
+std::string RedisClusterServers::waitForReplicas() {
+  const size_t expected = kMasters * replicas_per_master_;
+  const auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;
+  std::string why;
+  while (std::chrono::steady_clock::now() < deadline) {
+    why.clear();
+    for (auto& node : nodes_) {
+      RespClient client(node->port());
+      const RespReply reply = client.call({"CLUSTER", "SLOTS"});
+      size_t listed = 0;
+      for (const RespValue& range : reply.value.items) listed += range.items.size() > 3 ? range.items.size() - 3 : 0;
+      if (listed != expected) {
+        why = node->address() + " lists " + std::to_string(listed) + " of " + std::to_string(expected) + " replicas";
+        break;
+      }
+    }
+    if (why.empty()) return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return why;
+}
+
+namespace {
+
+// The value of `field` in an INFO reply ("field:value" lines); empty when missing.
+std::string infoField(const std::string& info, const std::string& field) {
+  const std::string key = field + ":";
+  size_t at = info.find(key);
+  while (at != std::string::npos && at != 0 && info[at - 1] != '\n') at = info.find(key, at + 1);
+  if (at == std::string::npos) return {};
+  const size_t start = at + key.size();
+  return info.substr(start, info.find_first_of("\r\n", start) - start);
+}
+
+}  // namespace
+
+size_t RedisClusterServers::masterOf(size_t i) {
+  RespClient client(nodes_[i]->port());
+  const std::string info = client.call({"INFO", "replication"}).value.text;
+  if (infoField(info, "role") != "slave") return nodes_.size();
+  const std::string port = infoField(info, "master_port");
+  for (size_t m = 0; m < nodes_.size(); ++m) {
+    if (std::to_string(nodes_[m]->port()) == port) return m;
+  }
+  return nodes_.size();
+}
+
+int64_t RedisClusterServers::commandCalls(size_t i, const std::string& command) {
+  RespClient client(nodes_[i]->port());
+  const std::string stats = infoField(client.call({"INFO", "commandstats"}).value.text, "cmdstat_" + command);
+  const size_t calls = stats.find("calls=");  // "calls=12,usec=...,"
+  return calls == std::string::npos ? 0 : std::stoll(stats.substr(calls + 6));
+}
+
+std::string RedisClusterServers::waitForReplication() {
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const size_t master = masterOf(i);
+    if (master == nodes_.size()) continue;
+    RespClient primary(nodes_[master]->port());
+    const int64_t written = std::stoll(infoField(primary.call({"INFO", "replication"}).value.text, "master_repl_offset"));
+    const auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;
+    RespClient replica(nodes_[i]->port());
+    for (;;) {
+      const std::string applied = infoField(replica.call({"INFO", "replication"}).value.text, "slave_repl_offset");
+      if (!applied.empty() && std::stoll(applied) >= written) break;
+      if (std::chrono::steady_clock::now() > deadline) return nodes_[i]->address() + " did not catch up with its master";
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  return {};
 }
 
 std::string RedisClusterServers::waitUntilConsistent() {

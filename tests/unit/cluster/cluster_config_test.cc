@@ -54,5 +54,25 @@ TEST(ClusterConfig, FirstListenerClusterNeedsAnExplicitStore) {
                           "cannot be a Redis Cluster; expected version_store.url"}));
 }
 
+// read_from: master (the default) or replica, the latter on cluster listeners only.
+TEST(ClusterConfig, ReplicaReadsOnACluster) {
+  const Config config = loadsOk(clusterListener("redis", "true") + "    read_from: replica\n" + std::string(kStore));
+  EXPECT_TRUE(config.listeners[0].read_from_replicas);
+  const Config masters = loadsOk(clusterListener("redis", "true") + "    read_from: master\n" + std::string(kStore));
+  EXPECT_FALSE(masters.listeners[0].read_from_replicas);
+  EXPECT_FALSE(loadsOk(clusterListener("redis", "true") + std::string(kStore)).listeners[0].read_from_replicas);
+}
+
+TEST(ClusterConfig, ReplicaReadsNeedCluster) {
+  EXPECT_TRUE(hasOneError(clusterListener("redis", "false", "127.0.0.1:6379") + "    read_from: replica\n" +
+                              std::string(kStore),
+                          7, 16, {"listeners[0].read_from: replica reads need cluster: true", "expected master"}));
+}
+
+TEST(ClusterConfig, ReadFromIsMasterOrReplica) {
+  EXPECT_TRUE(hasOneError(clusterListener("redis", "true") + "    read_from: slave\n" + std::string(kStore), 7, 16,
+                          {"listeners[0].read_from: expected master or replica"}));
+}
+
 }  // namespace
 }  // namespace vcproxy::config

@@ -75,7 +75,7 @@ TEST(UnknownKeys, InListener) {
                   {"unknown key \"listner\" in listeners[0]; expected one of name, protocol, "
                    "listen, backends, timeout_ms, connect_timeout_ms, max_value_bytes, "
                    "backend_connections, server_failure_limit, auto_eject_hosts, "
-                   "server_retry_timeout_ms, password_file, password_env, backend_auth, cluster, "
+                   "server_retry_timeout_ms, password_file, password_env, backend_auth, cluster, read_from, "
                    "max_client_connections, client_idle_timeout_ms, "
                    "client_request_timeout_ms, client_write_timeout_ms, client_max_pending_replies, "
                    "client_max_pending_bytes"}));

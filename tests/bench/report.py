@@ -4,7 +4,7 @@
   report.py RAW_TSV [--out FILE] [--meta KEY=VALUE ...] [--top FILE]
 
 RAW_TSV rows: kind <TAB> load <TAB> target <TAB> rep <TAB> metric <TAB> value
-  mc      getset|mget10|mget100  direct|vcproxy|twemproxy  rep  ops|p50_us|p99_us|errors|misses|gets  number
+  mc      getset|mget10|mget100|getset100k  direct|vcproxy|twemproxy  rep  ops|p50_us|p99_us|errors|misses|gets  number
   matcher getset                 vc10|vc10000              rep  (as mc)
   memaslap getset                direct|vcproxy|twemproxy  rep  ops|errors        number
   redis   P1|P16                 direct|vcproxy|twemproxy  rep  <TEST>.rps|.p50|.p99  number
@@ -107,6 +107,7 @@ def memcached_rows(t):
         ("getset", "memcached get/set 9:1 (mcload -c 32, req/s, p50/p99)", True),
         ("mget10", "memcached multi-get 10 keys, 9:1 (mcload --mget 10, keys/s, p50/p99)", False),
         ("mget100", "memcached multi-get 100 keys, 9:1 (mcload --mget 100, keys/s, p50/p99)", False),
+        ("getset100k", "memcached get/set 9:1, 100 KiB values (mcload --value-size 102400 --keys 1000, req/s, p50/p99)", False),
     ]
     for load, figure, has_goal in loads:
         cells = [mc_cell(t, "mc", load, tgt) for tgt in ("direct", "vcproxy", "twemproxy")]

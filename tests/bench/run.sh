@@ -15,7 +15,7 @@
 # on free ports and measures, A/B/C interleaved (direct / vcproxy / twemproxy, order rotated each repetition):
 #   - vcproxy in front of a pool of three memcached servers (ketama) against vcproxy in front of one, with
 #     every memcached load below (target vcpool3; the multi-gets are split over the three servers)
-#   - memcached get/set 9:1 and multi-get of 10 and 100 keys with mcload (tests/bench/mcload.cc: 32 conns,
+#   - memcached get/set 9:1 (also with 100 KiB values) and multi-get of 10 and 100 keys with mcload (tests/bench/mcload.cc: 32 conns,
 #     2 threads, printable 48-byte keys, 1 KiB values, every error reply counted), and memcaslap get/set
 #     (-c 32 -T 2); memaslap's keys carry 0x10 bytes, which vcproxy refuses by design, see README.md
 #   - the key matcher: vcproxy with 10 vs 10,000 caches (patterns c<i>:* then *), mcload get/set
@@ -325,6 +325,10 @@ for ((rep = 1; rep <= reps; rep++)); do
       mcload_run "$load" "$target" "${mc_port_of[$target]}" "$rep" --mget "$keys_per_get"
     done < <(rotate "$rep" direct vcproxy twemproxy vcpool3)
   done
+  # Large values: what copying them would cost (vcproxy sends values of 4 KiB and more uncopied).
+  while read -r target; do
+    mcload_run getset100k "$target" "${mc_port_of[$target]}" "$rep" --value-size 102400 --keys 1000
+  done < <(rotate "$rep" direct vcproxy twemproxy)
   while read -r target; do
     mcload_run getset "$target" "${mc_port_of[$target]}" "$rep"
   done < <(rotate "$rep" vc10 vc10000)

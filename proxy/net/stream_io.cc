@@ -78,15 +78,14 @@ void StreamIo::send(std::string&& text, std::vector<Slice>&& slices) {
 
 void StreamIo::flush() {
   if (closing_ || write_in_flight_) return;
-  if (!output_.empty() && output_slices_.empty()) {
-    uv_buf_t buf = uv_buf_init(output_.data(), static_cast<unsigned>(output_.size()));
-    const int written = uv_try_write(stream(), &buf, 1);
-    if (written > 0) {
-      output_.erase(0, static_cast<size_t>(written));
-      sent_ += static_cast<uint64_t>(written);
-    }
+  if (!output_.empty() || !output_slices_.empty()) {
+    takeOutput();
+    // Most writes are taken whole at once: no write request, and no callback a loop iteration
+    // later holding back the next flush of this connection.
+    const int written = uv_try_write(stream(), parts_.data(), static_cast<unsigned>(parts_.size()));
+    if (written > 0) skipWritten(static_cast<size_t>(written));
+    if (writing_size_ > 0) return writeRest();
   }
-  if (!output_.empty() || !output_slices_.empty()) return writeParts();
   if (close_after_flush_) {
     close();
   } else if (callbacks_.on_drained) {
@@ -94,8 +93,8 @@ void StreamIo::flush() {
   }
 }
 
-// Hands everything queued to libuv as one write: the text, split where the slices go.
-void StreamIo::writeParts() {
+// Moves what is queued to the write: the text, split where the slices go.
+void StreamIo::takeOutput() {
   writing_.swap(output_);
   writing_slices_.swap(output_slices_);
   writing_size_ = writing_.size() + output_sliced_;
@@ -111,8 +110,29 @@ void StreamIo::writeParts() {
     at = slice.at;
   }
   if (writing_.size() > at) add(writing_.data() + at, writing_.size() - at);
+}
+
+void StreamIo::skipWritten(size_t n) {
+  sent_ += n;
+  writing_size_ -= n;
+  if (writing_size_ == 0) return finishWriting();
+  size_t done = 0;
+  while (n >= parts_[done].len) n -= parts_[done++].len;
+  parts_.erase(parts_.begin(), parts_.begin() + static_cast<std::ptrdiff_t>(done));
+  parts_.front().base += n;
+  parts_.front().len -= static_cast<unsigned>(n);
+}
+
+void StreamIo::finishWriting() {
+  writing_.clear();
+  writing_slices_.clear();  // gives the lent blocks back
+  writing_size_ = 0;
+}
+
+// What the kernel did not take at once goes as a write request; the bytes stay untouched until
+// onWrite (libuv copies the array of parts).
+void StreamIo::writeRest() {
   write_in_flight_ = true;
-  // libuv copies the array of parts; the bytes stay untouched until onWrite.
   const int rc = uv_write(&write_req_, stream(), parts_.data(), static_cast<unsigned>(parts_.size()), &StreamIo::onWrite);
   if (rc != 0) {
     write_in_flight_ = false;
@@ -124,9 +144,7 @@ void StreamIo::onWrite(uv_write_t* req, int status) {
   auto* self = static_cast<StreamIo*>(req->data);
   self->write_in_flight_ = false;
   if (status == 0) self->sent_ += self->writing_size_;
-  self->writing_.clear();
-  self->writing_slices_.clear();  // gives the lent blocks back
-  self->writing_size_ = 0;
+  self->finishWriting();
   if (self->closing_) return;
   if (status != 0) {
     self->callbacks_.on_eof(status);

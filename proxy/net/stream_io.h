@@ -67,7 +67,10 @@ class StreamIo {
   static void onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   static void onWrite(uv_write_t* req, int status);
   static void onClose(uv_handle_t* handle);
-  void writeParts();
+  void takeOutput();
+  void skipWritten(size_t n);
+  void finishWriting();
+  void writeRest();
 
   Handle* handle_;
   Callbacks callbacks_;

@@ -100,7 +100,7 @@ class IoBuffer {
   }
 
   static constexpr size_t kInitialCapacity = 4 * 1024;
-  static constexpr size_t kKeptCapacity = 64 * 1024;
+  static constexpr size_t kKeptCapacity = 256 * 1024;
   bool keep_storage_;
   const char* borrowed_ = nullptr;
   std::shared_ptr<char[]> data_;

@@ -3,6 +3,9 @@
 namespace vcproxy::net {
 namespace {
 constexpr size_t kReadChunk = 16 * 1024;
+// A connection without a scratch buffer (a shared upstream) reads as much at once as the scratch
+// buffer would take: its replies are many clients' replies, and smaller reads cost more syscalls.
+constexpr size_t kOwnReadChunk = 64 * 1024;
 }
 
 StreamIo::StreamIo(uv_loop_t* loop, bool is_unix, Callbacks callbacks, std::span<char> scratch)
@@ -30,7 +33,7 @@ void StreamIo::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
     *buf = uv_buf_init(self->scratch_.data(), static_cast<unsigned>(self->scratch_.size()));
     return;
   }
-  auto [data, size] = self->input_.writable(kReadChunk);
+  auto [data, size] = self->input_.writable(self->scratch_.empty() ? kOwnReadChunk : kReadChunk);
   *buf = uv_buf_init(data, static_cast<unsigned>(size));
 }
 

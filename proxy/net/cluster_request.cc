@@ -28,8 +28,10 @@ std::string_view ClusterRequest::decisive() const {
 }
 
 bool ClusterRequest::replicaCannotServe() const {
-  return on_replica_ && (reply.starts_with("-ERR backend " + sent_to_ + " ") || reply.starts_with("-LOADING ") ||
-                         reply.starts_with("-MASTERDOWN "));
+  // Only error replies are looked at (the message is built then, not for every reply).
+  return on_replica_ && reply.starts_with('-') &&
+         (reply.starts_with("-ERR backend " + sent_to_ + " ") || reply.starts_with("-LOADING ") ||
+          reply.starts_with("-MASTERDOWN "));
 }
 
 void ClusterRequest::onReplyReady(Pending& pending) {

@@ -1,5 +1,7 @@
 #include "proxy/net/mc_upstream.h"
 
+#include <functional>
+
 #include "proxy/codec/mc_reply.h"
 #include "proxy/net/mc_hits.h"
 #include "proxy/route/rewriter.h"
@@ -36,7 +38,9 @@ std::string McUpstream::deliver(Pending& pending, std::string_view reply) {
   }
   // A hidden reply is a miss or a write (EN, HD...): nothing there to restore or count.
   if (hidden) return {};
-  const size_t values = codec::restoreMcReply(pending.verb, reply, &route::Rewriter::restore, pending.reply, take_block);
+  // By reference: a std::function holding the lambda itself would allocate for every reply.
+  const size_t values =
+      codec::restoreMcReply(pending.verb, reply, &route::Rewriter::restore, pending.reply, std::ref(take_block));
   countMcHits(worker_, pending, reply, values);
   return {};
 }

@@ -42,22 +42,10 @@ work=$(mktemp -d)
 logs="$out/cluster-logs"
 mkdir -p "$logs"
 log() { printf '[cluster-bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-util() { python3 "$HERE/bench_util.py" "$@"; }
-
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=tests/bench/procs.sh
+source "$HERE/procs.sh"
+trap 'stop_all; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-start() {
-  local name=$1; shift
-  "$@" >"$logs/$name.log" 2>&1 &
-  pids+=("$!")
-}
 
 mapfile -t P < <(util ports 9)
 nodes=("${P[0]}" "${P[1]}" "${P[2]}")

@@ -43,25 +43,18 @@ work=$(mktemp -d)
 logs="$out/pool-scaling-logs"
 mkdir -p "$logs"
 log() { printf '[pool-scaling %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-util() { python3 "$HERE/bench_util.py" "$@"; }
 gen() { python3 "$HERE/gen_config.py" "$@"; }
-
-pids=() groups=()
+# shellcheck source=tests/bench/procs.sh
+source "$HERE/procs.sh"
+groups=()
 cleanup() {
-  local pid group
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  local group
+  stop_all
   for group in "${groups[@]}"; do rmdir "$group" 2>/dev/null; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-start() {
-  local name=$1; shift
-  "$@" >"$logs/$name.log" 2>&1 &
-  started=$!
-  pids+=("$started")
-}
 
 # capped PORT: a memcached in its own cgroup, allowed `quota` percent of one core.
 capped() {

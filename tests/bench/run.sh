@@ -106,33 +106,10 @@ if (($(ulimit -n) < IDLE_CONNS + 200)); then
 fi
 
 # --- process management: only what this script started, by pid ----------------------------------------
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-  pids=()
-}
-trap cleanup EXIT
+# shellcheck source=tests/bench/procs.sh
+source "$HERE/procs.sh"
+trap stop_all EXIT
 trap 'exit 130' INT TERM
-
-# start NAME CMD...: runs CMD in the background with its output in logs/NAME.log; sets $started.
-start() {
-  local name=$1; shift
-  "$@" >"$logs/$name.log" 2>&1 &
-  started=$!
-  pids+=("$started")
-}
-# stop PID: SIGTERM one process this script started, and reap it.
-stop() {
-  kill -TERM "$1" 2>/dev/null
-  wait "$1" 2>/dev/null
-  local keep=() pid
-  for pid in "${pids[@]}"; do [[ $pid == "$1" ]] || keep+=("$pid"); done
-  pids=("${keep[@]}")
-}
-
-util() { python3 "$HERE/bench_util.py" "$@"; }
 # alive PID: the process exists and is not a zombie.
 alive() { [[ -e /proc/$1 ]] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
 # wait_ready PID URL SECONDS: until URL answers 200; fails early when PID exits.
@@ -344,7 +321,7 @@ done
 load_avg_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # The throughput servers are no longer needed; the memory and callgrind figures use fresh processes.
-cleanup
+stop_all
 start memcached memcached "${memcached_user[@]}" -l 127.0.0.1 -p "$mc_port" -U 0 -t 2 -m 1024 -c 20000
 util wait-tcp "$mc_port" 10 || die "memcached did not restart"
 start redis-server redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no
@@ -507,7 +484,7 @@ if runs rss; then
   if util wait-tcp "${cg_ports[0]}" 10; then rss_conns twemproxy "${cg_ports[0]}" "$nc_rss_pid"; fi
   stop "$nc_rss_pid"
 fi
-cleanup
+stop_all
 
 # --- report ---------------------------------------------------------------------------------------------
 mode="full"
